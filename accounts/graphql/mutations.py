@@ -1,0 +1,5 @@
+import graphene
+
+
+class AccountsMutations(graphene.ObjectType):
+    pass

@@ -1,0 +1,5 @@
+import graphene
+
+
+class AccountsQueries(graphene.ObjectType):
+    pass

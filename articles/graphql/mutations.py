@@ -1,0 +1,5 @@
+import graphene
+
+
+class ArticlesMutations(graphene.ObjectType):
+    pass

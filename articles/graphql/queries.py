@@ -1,0 +1,5 @@
+import graphene
+
+
+class ArticlesQueries(graphene.ObjectType):
+    pass

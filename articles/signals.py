@@ -1,0 +1,1 @@
+"""Decoupled side effects only (cache purge, outgoing webhooks). No business rules here."""

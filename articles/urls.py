@@ -1,0 +1,3 @@
+"""Public non-API URLs of the newsroom: feeds and sitemaps."""
+
+urlpatterns: list = []

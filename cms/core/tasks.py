@@ -1,0 +1,27 @@
+import logging
+import smtplib
+
+from celery import shared_task
+
+from .email import email_deliver, email_mark_failed
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="core.email_send",
+    bind=True,
+    acks_late=True,  # idempotent: the outbox row's state guards against a second send
+    reject_on_worker_lost=True,
+    autoretry_for=(smtplib.SMTPException, ConnectionError, OSError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def email_send_task(self, email_id: int) -> None:
+    try:
+        email_deliver(email_id=email_id)
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            email_mark_failed(email_id=email_id, error=repr(exc))
+        raise

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from .view import graphql_view
+
+urlpatterns = [path("graphql/", graphql_view, name="graphql")]

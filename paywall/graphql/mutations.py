@@ -1,0 +1,5 @@
+import graphene
+
+
+class PaywallMutations(graphene.ObjectType):
+    pass

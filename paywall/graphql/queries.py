@@ -1,0 +1,5 @@
+import graphene
+
+
+class PaywallQueries(graphene.ObjectType):
+    pass

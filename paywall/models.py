@@ -1,0 +1,149 @@
+"""Plans, subscriptions and the meter. The rules that read them live in `paywall.services`."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from cms.core.models import TimeStampedModel
+
+
+class Plan(TimeStampedModel):
+    class Interval(models.TextChoices):
+        WEEK = "week"
+        MONTH = "month"
+        YEAR = "year"
+
+    code = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    amount = models.PositiveIntegerField(help_text="Price in minor units (cents).")
+    currency = models.CharField(max_length=3, default="usd")
+    interval = models.CharField(max_length=5, choices=Interval.choices)
+    trial_days = models.PositiveSmallIntegerField(default=14)
+    active = models.BooleanField(default=True)
+    provider_price_id = models.CharField(max_length=100, blank=True, help_text="e.g. Stripe price_...")
+    ordering = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["ordering", "amount"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Subscription(TimeStampedModel):
+    class Status(models.TextChoices):
+        TRIALING = "trialing"
+        ACTIVE = "active"
+        PAST_DUE = "past_due"
+        EXPIRED = "expired"
+        CANCELED = "canceled"
+
+    LIVE_STATUSES = (Status.TRIALING, Status.ACTIVE, Status.PAST_DUE)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscriptions")
+    plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.PROTECT, related_name="subscriptions")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    is_trial = models.BooleanField(default=False)
+    is_comp = models.BooleanField(default=False, help_text="Complimentary / gift, granted by staff.")
+    current_period_start = models.DateTimeField(null=True, blank=True)
+    current_period_end = models.DateTimeField(null=True, blank=True)
+    trial_end = models.DateTimeField(null=True, blank=True)
+    past_due_since = models.DateTimeField(null=True, blank=True)
+    cancel_at_period_end = models.BooleanField(default=False)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    provider = models.CharField(max_length=20, blank=True)
+    provider_customer_id = models.CharField(max_length=100, blank=True, db_index=True)
+    provider_subscription_id = models.CharField(max_length=100, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(status__in=["trialing", "active", "past_due"]),
+                name="subscription_one_live_per_user",
+            ),
+            models.UniqueConstraint(fields=["user"], condition=Q(is_trial=True), name="subscription_one_trial_ever"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.status} ({self.plan or 'no plan'})"
+
+
+class SubscriptionEvent(models.Model):
+    """History of a subscription's state changes: what changed it, who, and when."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    source = models.CharField(max_length=40, help_text="reader, staff, sweep, stripe:<event type>, dev ...")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class MeterPolicy(models.Model):
+    """Staff-editable allowances. A single row (pk=1); empty fields fall back to settings."""
+
+    anonymous_daily_limit = models.PositiveIntegerField(null=True, blank=True)
+    registered_daily_limit = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "meter policy"
+        verbose_name_plural = "meter policy"
+
+    def __str__(self) -> str:
+        return "Meter policy"
+
+
+class MeterPeriod(models.Model):
+    """One reader's meter for one period (local calendar day). `used` is the number of distinct counted reads.
+
+    Rows are locked (SELECT ... FOR UPDATE) while a read is recorded, which serialises concurrent requests of the
+    same reader; the unique constraint on MeterRead makes a counted read idempotent.
+    """
+
+    reader_key = models.CharField(max_length=64)
+    period = models.DateField()
+    used = models.PositiveIntegerField(default=0)
+    paywall_hits = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["reader_key", "period"], name="meter_period_unique")]
+        indexes = [models.Index(fields=["period"], name="meter_period_by_day")]
+
+
+class MeterRead(models.Model):
+    reader_key = models.CharField(max_length=64)
+    period = models.DateField()
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["reader_key", "period", "article"], name="meter_read_unique"),
+        ]
+        indexes = [models.Index(fields=["period"], name="meter_read_by_day")]
+
+
+class MeterDailyStat(models.Model):
+    """Per-day aggregates kept after raw meter rows are purged (written by the reset job)."""
+
+    day = models.DateField(unique=True)
+    readers = models.PositiveIntegerField(default=0)
+    metered_reads = models.PositiveIntegerField(default=0)
+    paywall_hits = models.PositiveIntegerField(default=0)
+    closed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-day"]

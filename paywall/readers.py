@@ -1,0 +1,93 @@
+"""Who is reading: a signed-in user, or an anonymous reader identified by a server-issued, signed opaque id.
+
+The anonymous id travels as the `X-Reader-Token` header (mobile apps) or the HttpOnly `mh_reader` cookie (browsers).
+A missing, expired or tampered token is never trusted: a fresh id is issued instead. Only reader-dependent
+responses (article detail, meter, me, comments) call `reader_resolve`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core import signing
+
+COOKIE_NAME = "mh_reader"
+HEADER_NAME = "X-Reader-Token"
+_SALT = "masthead.paywall.reader"
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The subject of a paywall decision. `user` is None for anonymous readers."""
+
+    user: object | None = None
+    anon_id: str | None = None
+    new_token: str | None = field(default=None, compare=False)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user is not None
+
+    @property
+    def key(self) -> str:
+        """The meter key: `u:<user id>` or `a:<anonymous id>`."""
+        if self.user is not None:
+            return f"u:{self.user.pk}"
+        return f"a:{self.anon_id}"
+
+
+def reader_token_issue() -> tuple[str, str]:
+    anon_id = secrets.token_hex(16)
+    return anon_id, signing.dumps(anon_id, salt=_SALT, compress=False)
+
+
+def reader_token_read(token: str | None) -> str | None:
+    """The anonymous id inside a valid token, or None for a missing, expired or tampered one."""
+    if not token or len(token) > 200:
+        return None
+    try:
+        value = signing.loads(token, salt=_SALT, max_age=settings.PAYWALL_READER_TOKEN_MAX_AGE_DAYS * 86400)
+    except signing.BadSignature:
+        return None
+    if not isinstance(value, str) or len(value) != 32:
+        return None
+    return value
+
+
+def reader_token_from_request(request) -> str | None:
+    return request.headers.get(HEADER_NAME) or request.COOKIES.get(COOKIE_NAME)
+
+
+def reader_resolve(request, *, issue: bool = True) -> Reader:
+    """The reader behind a request. An anonymous request without a valid token gets a new id (`new_token` set)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return Reader(user=user)
+    anon_id = reader_token_read(reader_token_from_request(request))
+    if anon_id:
+        return Reader(anon_id=anon_id)
+    if not issue:
+        return Reader(anon_id=None)
+    anon_id, token = reader_token_issue()
+    return Reader(anon_id=anon_id, new_token=token)
+
+
+def reader_token_attach(response, reader: Reader):
+    """Send a newly issued anonymous token back as header and HttpOnly cookie; mark the response private."""
+    if reader.new_token:
+        response[HEADER_NAME] = reader.new_token
+        response.set_cookie(
+            COOKIE_NAME,
+            reader.new_token,
+            max_age=settings.PAYWALL_READER_TOKEN_MAX_AGE_DAYS * 86400,
+            httponly=True,
+            secure=settings.SESSION_COOKIE_SECURE,
+            samesite="Lax",
+        )
+    response["Cache-Control"] = "private, no-store"
+    vary = response.get("Vary")
+    existing = [v.strip() for v in vary.split(",")] if vary else []
+    response["Vary"] = ", ".join(dict.fromkeys([*existing, "Cookie", "Authorization", HEADER_NAME]))
+    return response

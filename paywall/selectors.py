@@ -1,0 +1,111 @@
+"""Reads of paywall state: entitlements, allowances, plans, meter state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.cache import cache
+
+from .models import MeterPeriod, MeterPolicy, MeterRead, Plan, Subscription
+
+POLICY_CACHE_KEY = "paywall:meter-policy:v1"
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    """What a reader's subscription gives: `kind` is "subscriber" or "trial"; None means no live entitlement."""
+
+    kind: str
+    subscription: Subscription
+
+
+def subscription_live_get(*, user) -> Subscription | None:
+    """The reader's one live-or-latest subscription (the most recent row), or None."""
+    if user is None or not getattr(user, "pk", None):
+        return None
+    return Subscription.objects.filter(user_id=user.pk).select_related("plan").order_by("-created_at", "-id").first()
+
+
+def subscription_entitlement(*, subscription: Subscription | None, now: datetime) -> Entitlement | None:
+    """Whether a subscription grants access at `now`.
+
+    trialing: until trial_end; active (also when cancel_at_period_end): until current_period_end;
+    past_due: during BILLING_GRACE_DAYS after it fell due; expired and canceled: never.
+    """
+    if subscription is None:
+        return None
+    S = Subscription.Status
+    if subscription.status == S.TRIALING:
+        end = subscription.trial_end or subscription.current_period_end
+        if end is None or end > now:
+            return Entitlement("trial", subscription)
+        return None
+    if subscription.status == S.ACTIVE:
+        end = subscription.current_period_end
+        if end is None or end > now:
+            return Entitlement("subscriber", subscription)
+        return None
+    if subscription.status == S.PAST_DUE:
+        since = subscription.past_due_since or subscription.current_period_end or now
+        if now < since + timedelta(days=settings.BILLING_GRACE_DAYS):
+            return Entitlement("subscriber", subscription)
+        return None
+    return None
+
+
+def meter_limits() -> tuple[int, int]:
+    """(anonymous, registered) daily allowances: the staff-edited policy, else settings."""
+    limits = cache.get(POLICY_CACHE_KEY)
+    if limits is None:
+        policy = MeterPolicy.objects.filter(pk=1).first()
+        anon = policy.anonymous_daily_limit if policy and policy.anonymous_daily_limit is not None else None
+        reg = policy.registered_daily_limit if policy and policy.registered_daily_limit is not None else None
+        limits = (
+            settings.PAYWALL_ANONYMOUS_DAILY_LIMIT if anon is None else anon,
+            settings.PAYWALL_REGISTERED_DAILY_LIMIT if reg is None else reg,
+        )
+        cache.set(POLICY_CACHE_KEY, limits, 60)
+    return limits
+
+
+def period_for(now: datetime) -> tuple[date, datetime]:
+    """The meter period containing `now` (the publisher's local calendar day) and when it resets (local midnight)."""
+    tz = ZoneInfo(settings.TIME_ZONE)
+    local = now.astimezone(tz)
+    day = local.date()
+    next_midnight = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    return day, next_midnight
+
+
+def meter_used(*, reader_key: str, period: date) -> int:
+    return MeterPeriod.objects.filter(reader_key=reader_key, period=period).values_list("used", flat=True).first() or 0
+
+
+def meter_has_read(*, reader_key: str, period: date, article_id: int) -> bool:
+    return MeterRead.objects.filter(reader_key=reader_key, period=period, article_id=article_id).exists()
+
+
+def meter_read_ids(*, reader_key: str, period: date, article_ids: list[int]) -> set[int]:
+    return set(
+        MeterRead.objects.filter(reader_key=reader_key, period=period, article_id__in=article_ids).values_list(
+            "article_id", flat=True
+        )
+    )
+
+
+def plan_list_active():
+    return Plan.objects.filter(active=True).order_by("ordering", "amount")
+
+
+CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "cad": "CA$", "aud": "A$"}
+
+
+def plan_display(plan: Plan) -> str:
+    """'$0.50/week'."""
+    symbol = CURRENCY_SYMBOLS.get(plan.currency.lower())
+    amount = f"{plan.amount / 100:.2f}"
+    money = f"{symbol}{amount}" if symbol else f"{amount} {plan.currency.upper()}"
+    return f"{money}/{plan.interval}"
