@@ -135,3 +135,53 @@ def contributor(db):
     user = UserFactory(email="contributor@example.com", is_staff=True, email_verified_at=timezone.now())
     user.groups.add(Group.objects.get(name="Contributor"))
     return user
+
+
+class _CollectingSMTPHandler:
+    """aiosmtpd handler keeping every delivered message (parsed) in `messages`."""
+
+    def __init__(self):
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        from email import policy
+
+        message = email.message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        message.envelope_from = envelope.mail_from
+        message.envelope_to = list(envelope.rcpt_tos)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd) on 127.0.0.1, with Django's SMTP backend pointed at it.
+
+    Yields the handler: `smtp_server.messages` is the list of received `email.message.EmailMessage` objects
+    (`msg["To"]`, `msg["Subject"]`, `msg.get_body(("plain",)).get_content()`, `msg.envelope_to`). Emails go through
+    `email_enqueue` -> `transaction.on_commit` -> Celery (eager) -> SMTP, so run the code under test inside
+    `django_capture_on_commit_callbacks(execute=True)` (or a `transactional_db` test).
+    """
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = _CollectingSMTPHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    try:
+        yield handler
+    finally:
+        controller.stop()
