@@ -51,9 +51,8 @@ def _slug_filter(model, *, field: str, slug: str):
 def article_search(qs: QuerySet[Article], *, search: str) -> QuerySet[Article]:
     """Full-text, ranked on PostgreSQL (websearch syntax); case-insensitive substring search on SQLite.
 
-    The ranked queryset is ordered by rank first, then newest, so it must not be keyset-paginated on
-    (published_at, id); callers that paginate use `article_list`, which keeps newest-first ordering and uses
-    the search only as a filter (rank is exposed as `search_rank` for clients that sort themselves).
+    On PostgreSQL the queryset is annotated with `search_rank`; `article_list` then orders by
+    (-search_rank, -published_at, -id), and keyset pagination must use those three fields.
     """
     search = search.strip()
     if not search:
@@ -78,6 +77,9 @@ def article_list(
 ) -> QuerySet[Article]:
     """Published articles, newest first (`-published_at, -id`: the keyset that cursor pagination uses).
 
+    With `search` on PostgreSQL the results are ranked: ordered by (-search_rank, -published_at, -id), and the
+    queryset carries the `search_rank` annotation (paginate on those three). On SQLite search is a filter only.
+
     Unknown `section`/`tag`/`author` slugs raise ApplicationError naming the parameter (the client asked for
     something that does not exist; an empty list would hide the typo).
     """
@@ -94,6 +96,8 @@ def article_list(
         qs = qs.filter(published_at__lt=published_before)
     if search:
         qs = article_search(qs, search=search)
+        if "search_rank" in qs.query.annotations:
+            return _with_relations(qs).order_by("-search_rank", "-published_at", "-id")
     return _with_relations(qs).order_by("-published_at", "-id")
 
 

@@ -1,0 +1,44 @@
+"""schema.org NewsArticle for the frontend to embed. Paywalled content is declared the way Google asks
+(`isAccessibleForFree: false` plus `hasPart` with the CSS selector of the paywalled part), and `articleBody` is
+present only when this reader was granted the full text."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from articles.models import Article
+from articles.selectors import article_authors
+from articles.services import html_to_text
+from cms.api.links import absolute_url, article_url
+
+PAYWALLED_CSS_SELECTOR = ".paywalled-content"
+
+
+def article_json_ld(*, article: Article, granted: bool) -> dict:
+    free = article.access_level == Article.AccessLevel.FREE
+    data: dict = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title[:110],
+        "description": article.seo_description or article.dek,
+        "url": article_url(article),
+        "mainEntityOfPage": {"@type": "WebPage", "@id": article_url(article)},
+        "datePublished": article.published_at.isoformat() if article.published_at else None,
+        "dateModified": article.updated_at.isoformat() if article.updated_at else None,
+        "author": [{"@type": "Person", "name": a.name} for a in article_authors(article)],
+        "publisher": {"@type": "Organization", "name": settings.SITE_NAME},
+        "isAccessibleForFree": free,
+    }
+    if article.section_id:
+        data["articleSection"] = article.section.name
+    if article.hero_image_id and article.hero_image.file:
+        data["image"] = [absolute_url(article.hero_image.file.url)]
+    if not free:
+        data["hasPart"] = {
+            "@type": "WebPageElement",
+            "isAccessibleForFree": False,
+            "cssSelector": PAYWALLED_CSS_SELECTOR,
+        }
+    if granted:
+        data["articleBody"] = html_to_text(article.body.replace("</p>", "</p> "))
+    return data

@@ -1,0 +1,172 @@
+"""The content delivery API (REST). Thin edges: parse input, call selectors and the paywall's decision, shape the
+output. Public lists are cached and CDN-friendly (see cms.api.caching); the article detail is private."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from articles import selectors
+from articles.api import serializers as s
+from articles.api.json_ld import article_json_ld
+from cms.api.caching import PublicCacheMixin
+from cms.api.pagination import MAX_PAGE_SIZE, keyset_paginate, page_link
+from paywall.readers import reader_resolve, reader_token_attach
+from paywall.services import access_decide, article_body_for, paywall_payload
+
+_400 = OpenApiResponse(s.ErrorOutputSerializer, description="Bad input; `errors[].field` names the parameter.")
+_404 = OpenApiResponse(s.ErrorOutputSerializer, description="Not found (or not public).")
+_SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH)
+
+
+def _validated(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class PublicApi(PublicCacheMixin, APIView):
+    permission_classes = (AllowAny,)
+
+
+class ArticleListApi(PublicApi):
+    @extend_schema(
+        operation_id="articles_list",
+        parameters=[s.ArticleListInputSerializer],
+        responses={200: s.ArticleListOutputSerializer, 400: _400},
+        description="Published articles, newest first (ranked by relevance when `search` is given on PostgreSQL). "
+        "Cursor-paginated: follow `next`/`previous`.",
+    )
+    def get(self, request):
+        params = _validated(s.ArticleListInputSerializer, request)
+        qs = selectors.article_list(
+            section=params.get("section"),
+            tag=params.get("tag"),
+            author=params.get("author"),
+            search=params.get("search"),
+            published_after=params.get("published_after"),
+            published_before=params.get("published_before"),
+        )
+        ranked = "search_rank" in qs.query.annotations
+        fields = ("search_rank", "published_at", "id") if ranked else ("published_at", "id")
+        page = keyset_paginate(
+            qs,
+            fields=fields,
+            cursor=params.get("cursor"),
+            page_size=min(params["page_size"], MAX_PAGE_SIZE),
+            datetime_fields=("published_at",),
+        )
+        data = {
+            "results": s.ArticleListItemSerializer(page.items, many=True).data,
+            "next": page_link(request, cursor=page.next_cursor),
+            "previous": page_link(request, cursor=page.previous_cursor),
+        }
+        return Response(data)
+
+
+class ArticleDetailApi(APIView):
+    """Reader-dependent: resolves the reader, asks the paywall's one decision (counting a metered read only on
+    GET), and answers privately. With `?preview=<token>` the token holder reads the draft in full, uncounted."""
+
+    permission_classes = (AllowAny,)
+
+    @extend_schema(
+        operation_id="articles_retrieve",
+        parameters=[_SLUG, s.ArticleDetailInputSerializer],
+        responses={200: s.ArticleDetailOutputSerializer, 400: _400, 404: _404},
+        description="The article with `body` (cut at the preview boundary when `access.granted` is false), "
+        "`access`, `paywall` and `json_ld`. A GET counts a metered read; HEAD does not.",
+    )
+    def get(self, request, slug: str):
+        params = _validated(s.ArticleDetailInputSerializer, request)
+        if params.get("preview"):
+            return self._preview(slug=slug, token=params["preview"])
+        article = selectors.article_get(slug=slug)
+        reader = reader_resolve(request)
+        decision = access_decide(reader=reader, article=article, record=request.method == "GET")
+        body, is_preview = article_body_for(article=article, decision=decision)
+        context = {
+            "body": body,
+            "body_is_preview": is_preview,
+            "json_ld": article_json_ld(article=article, granted=decision.granted),
+            "access": decision.as_access(),
+            "paywall": paywall_payload(decision=decision, reader=reader),
+        }
+        response = Response(s.ArticleDetailOutputSerializer(article, context=context).data)
+        return reader_token_attach(response, reader)
+
+    def _preview(self, *, slug: str, token: str) -> Response:
+        article = selectors.article_get_for_preview(slug=slug, token=token)
+        context = {
+            "body": article.body,
+            "body_is_preview": False,
+            "json_ld": article_json_ld(article=article, granted=True),
+            "access": {
+                "granted": True,
+                "reason": "preview",
+                "reads_left": None,
+                "limit": None,
+                "resets_at": None,
+                "reader_kind": "preview",
+            },
+            "paywall": None,
+        }
+        response = Response(s.ArticleDetailOutputSerializer(article, context=context).data)
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+
+class ArticleRelatedApi(PublicApi):
+    @extend_schema(
+        operation_id="articles_related",
+        parameters=[_SLUG, s.RelatedInputSerializer],
+        responses={200: s.ArticleResultsOutputSerializer, 400: _400, 404: _404},
+        description='"More from ...": hand-picked articles first, then the newest sharing section or tags. No body.',
+    )
+    def get(self, request, slug: str):
+        params = _validated(s.RelatedInputSerializer, request)
+        article = selectors.article_get(slug=slug)
+        related = selectors.article_related(article=article, limit=params["limit"])
+        return Response({"results": s.ArticleListItemSerializer(related, many=True).data})
+
+
+class SectionListApi(PublicApi):
+    @extend_schema(operation_id="sections_list", responses={200: s.SectionListOutputSerializer})
+    def get(self, request):
+        return Response({"results": s.SectionOutputSerializer(selectors.section_list(), many=True).data})
+
+
+class SectionDetailApi(PublicApi):
+    @extend_schema(
+        operation_id="sections_retrieve", parameters=[_SLUG], responses={200: s.SectionOutputSerializer, 404: _404}
+    )
+    def get(self, request, slug: str):
+        return Response(s.SectionOutputSerializer(selectors.section_get(slug=slug)).data)
+
+
+class TagListApi(PublicApi):
+    @extend_schema(operation_id="tags_list", responses={200: s.TagListOutputSerializer})
+    def get(self, request):
+        return Response({"results": s.TagRefSerializer(selectors.tag_list(), many=True).data})
+
+
+class AuthorListApi(PublicApi):
+    @extend_schema(operation_id="authors_list", responses={200: s.AuthorListOutputSerializer})
+    def get(self, request):
+        return Response({"results": s.AuthorOutputSerializer(selectors.author_list(), many=True).data})
+
+
+class AuthorDetailApi(PublicApi):
+    @extend_schema(
+        operation_id="authors_retrieve",
+        parameters=[_SLUG],
+        responses={200: s.AuthorDetailOutputSerializer, 404: _404},
+        description="The author with their latest published articles (list items, newest first).",
+    )
+    def get(self, request, slug: str):
+        author = selectors.author_get(slug=slug)
+        latest = selectors.author_latest_articles(author=author, limit=10)
+        return Response(s.AuthorDetailOutputSerializer(author, context={"latest_articles": latest}).data)

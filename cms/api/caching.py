@@ -1,0 +1,101 @@
+"""Public, CDN-friendly responses for content that is the same for everyone (lists, sections, tags, authors,
+feeds, sitemaps).
+
+Rendered responses are kept in the Django cache under a key that includes the *content generation*: a number
+bumped whenever public content changes (the `article_changed` receiver and saves of sections/tags/authors call
+`content_generation_bump`). Bumping purges every cached page at once without scanning keys. The generation is
+also a timestamp (nanoseconds of the bump), which gives an honest `Last-Modified`.
+
+Every public response carries a strong `ETag` (hash of the body), `Last-Modified` and
+`Cache-Control: public, max-age=60, s-maxage=300`; `If-None-Match` / `If-Modified-Since` answer 304. These views
+never authenticate, read the reader or set cookies, so `Vary` stays minimal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+
+GENERATION_KEY = "content:generation"
+PUBLIC_CACHE_CONTROL = "public, max-age=60, s-maxage=300"
+PAGE_TIMEOUT = 60 * 60
+
+
+def content_generation() -> int:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        generation = time.time_ns()
+        cache.add(GENERATION_KEY, generation, timeout=None)
+        generation = cache.get(GENERATION_KEY, generation)
+    return generation
+
+
+def content_generation_bump(**_kwargs) -> int:
+    """Invalidate every cached public page (idempotent enough to call from any signal receiver)."""
+    generation = max(time.time_ns(), (cache.get(GENERATION_KEY) or 0) + 1)
+    cache.set(GENERATION_KEY, generation, timeout=None)
+    return generation
+
+
+def _page_key(request, generation: int) -> str:
+    raw = f"{request.get_host()}|{request.path}|{request.META.get('QUERY_STRING', '')}"
+    return f"public:{generation}:{hashlib.sha256(raw.encode('utf-8', 'surrogateescape')).hexdigest()}"
+
+
+def public_cached(request, render: Callable[[], HttpResponse]) -> HttpResponse:
+    """Serve `render()`'s 200 answer from the cache (keyed by path, query and content generation), with
+    ETag/Last-Modified/Cache-Control, answering conditional requests with 304. Non-200 answers are not cached."""
+    if request.method not in ("GET", "HEAD"):
+        return render()
+    generation = content_generation()
+    key = _page_key(request, generation)
+    entry = cache.get(key)
+    if entry is None:
+        response = render()
+        if response.status_code != 200:
+            return response
+        if hasattr(response, "render") and callable(response.render):
+            response.render()
+        content = bytes(response.content)
+        entry = {
+            "content": content,
+            "content_type": response.get("Content-Type", "application/json"),
+            "etag": '"' + hashlib.sha256(content).hexdigest()[:40] + '"',
+            "last_modified": generation // 1_000_000_000,
+        }
+        cache.set(key, entry, timeout=PAGE_TIMEOUT)
+    response = HttpResponse(entry["content"], content_type=entry["content_type"])
+    response["ETag"] = entry["etag"]
+    response["Last-Modified"] = http_date(entry["last_modified"])
+    response["Cache-Control"] = PUBLIC_CACHE_CONTROL
+    conditional = get_conditional_response(
+        request, etag=entry["etag"], last_modified=entry["last_modified"], response=response
+    )
+    return conditional
+
+
+class PublicCacheMixin:
+    """For DRF views whose answer is the same for everyone: no authentication (so no session or cookie is read),
+    cached rendering, ETag/304 and a CDN-usable Cache-Control."""
+
+    authentication_classes: tuple = ()
+
+    def dispatch(self, request, *args, **kwargs):
+        return public_cached(request, lambda: super(PublicCacheMixin, self).dispatch(request, *args, **kwargs))
+
+
+def public_cache_page(view):
+    """The same for plain Django views (feeds, sitemaps)."""
+
+    def wrapped(request, *args, **kwargs):
+        return public_cached(request, lambda: view(request, *args, **kwargs))
+
+    wrapped.__name__ = getattr(view, "__name__", "public_view")
+    wrapped.__doc__ = view.__doc__
+    return wrapped
