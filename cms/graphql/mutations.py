@@ -1,0 +1,94 @@
+"""The base of every mutation: call a service, map domain errors to an `errors: [Error!]!` payload.
+
+Usage (one class per mutation, in `<app>/graphql/mutations.py`):
+
+    class CommentCreate(ServiceMutation):
+        class Arguments:
+            article_slug = graphene.String(required=True)
+            body = graphene.String(required=True)
+
+        comment = graphene.Field(CommentType)
+
+        login_required = True  # anonymous callers get errors=[{code: "unauthenticated"}], the service is not called
+
+        @classmethod
+        def perform(cls, root, info, *, article_slug, body):
+            comment = comment_create(user=info.context.user, article_slug=article_slug, body=body)
+            return {"comment": comment}  # payload fields; `errors` is filled in as []
+
+A service raising `ApplicationError` (or Django's `ValidationError` / `PermissionDenied`) gives
+`{"comment": null, "errors": [{"field": "body", "code": "too_long", "message": "..."}]}` with HTTP 200, and the
+mutation's transaction is rolled back. Field names are camelCased to match the GraphQL arguments. Any other
+exception is a bug and surfaces as a masked top-level error ("Internal server error.").
+
+`mutation_errors(exc)` and `require_user(info)` are there for mutations that cannot use the base class.
+"""
+
+from __future__ import annotations
+
+import graphene
+from graphene.utils.str_converters import to_camel_case
+from graphene_django.constants import MUTATION_ERRORS_FLAG
+
+from cms.core.exceptions import ApplicationError
+
+from .errors import Code, errors_from_exception
+from .types import ErrorType
+
+
+class Unauthenticated(ApplicationError):
+    status_code = 401
+
+    def __init__(self, message: str = "You must be signed in to do this."):
+        super().__init__(message, code=Code.UNAUTHENTICATED)
+
+
+def require_user(info):
+    """The signed-in user (session or bearer token), or raise Unauthenticated."""
+    user = getattr(info.context, "user", None)
+    if user is None or not user.is_authenticated:
+        raise Unauthenticated()
+    return user
+
+
+def mutation_errors(exc: Exception) -> list[dict] | None:
+    """`[{field, code, message}]` (fields camelCased) for a domain error, or None for anything else."""
+    items = errors_from_exception(exc)
+    if items is None:
+        return None
+    return [{**item, "field": to_camel_case(item["field"]) if item["field"] else None} for item in items]
+
+
+class ServiceMutation(graphene.Mutation):
+    """Subclasses define `Arguments`, payload fields and `perform(cls, root, info, **arguments) -> dict`."""
+
+    errors = graphene.List(graphene.NonNull(ErrorType), required=True, description="Empty when the mutation succeeded.")
+
+    login_required = False
+    rollback_on_error = True
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def perform(cls, root, info, **arguments) -> dict:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @classmethod
+    def mutate(cls, root, info, **arguments):
+        try:
+            if cls.login_required:
+                require_user(info)
+            payload = cls.perform(root, info, **arguments) or {}
+        except Exception as exc:
+            errors = mutation_errors(exc)
+            if errors is None:
+                raise
+            if cls.rollback_on_error:
+                setattr(info.context, MUTATION_ERRORS_FLAG, True)
+            return cls(errors=[ErrorType(**e) for e in errors])
+        if isinstance(payload, cls):
+            if payload.errors is None:
+                payload.errors = []
+            return payload
+        return cls(errors=[], **payload)
