@@ -1,1 +1,15 @@
 """Decoupled side effects only (cache purge, outgoing webhooks). No business rules here."""
+
+from django.db.models.signals import post_delete, post_save
+
+from cms.api.caching import content_generation_bump
+
+from . import webhooks  # noqa: F401  (connects the article_changed -> outgoing webhooks receiver)
+from .models import Article, ArticleAuthor, Author, Image, Section, Tag
+from .services.events import article_changed
+
+# Cache purge only: public lists, feeds and sitemaps are cached under the content generation; bump it.
+article_changed.connect(content_generation_bump, dispatch_uid="articles.purge.article_changed")
+for _model in (Article, ArticleAuthor, Author, Image, Section, Tag):
+    post_save.connect(content_generation_bump, sender=_model, dispatch_uid=f"articles.purge.save.{_model.__name__}")
+    post_delete.connect(content_generation_bump, sender=_model, dispatch_uid=f"articles.purge.del.{_model.__name__}")

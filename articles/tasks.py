@@ -21,3 +21,18 @@ def image_renditions_task(image_id: int) -> int:
     from .services.images import image_renditions_generate
 
     return len(image_renditions_generate(image_id=image_id))
+
+
+# --- outgoing webhooks ------------------------------------------------------------------------------------------------
+
+
+@shared_task(bind=True, name="articles.webhook_deliver", acks_late=True, max_retries=5)
+def webhook_deliver_task(self, delivery_id: int) -> str:
+    """Deliver one webhook (idempotent: a delivered or failed delivery is left alone). Retries with exponential
+    backoff, at most 5 times; the last attempt marks the delivery failed instead of raising."""
+    from .webhooks import WebhookRetryable, webhook_backoff, webhook_deliver
+
+    try:
+        return webhook_deliver(delivery_id=delivery_id, final=self.request.retries >= self.max_retries)
+    except WebhookRetryable as exc:
+        raise self.retry(exc=exc, countdown=webhook_backoff(self.request.retries)) from None

@@ -1,0 +1,164 @@
+"""Outgoing webhooks: article events delivered to registered endpoints for cache invalidation.
+
+Flow: `article_changed` (sent after commit by the article services) -> `webhook_deliveries_create` writes one
+WebhookDelivery per interested endpoint (unique per endpoint, event, article and version, so a repeated signal
+never delivers twice) -> the `articles.webhook_deliver` task POSTs the JSON payload, signed:
+
+    X-Masthead-Signature: sha256=<hex HMAC-SHA256 of the raw request body with the endpoint's secret>
+    X-Masthead-Event: article.published
+    X-Masthead-Delivery: <delivery id>
+
+A 2xx answer marks the delivery delivered; anything else (or a network error) is retried by the task with
+exponential backoff, at most WEBHOOK_MAX_ATTEMPTS attempts, then marked failed. Payloads never carry the body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import urllib.error
+import urllib.request
+
+from django.db import transaction
+from django.dispatch import receiver
+from django.utils import timezone
+
+from cms.api.links import article_url
+
+from .models import Article, WebhookDelivery, WebhookEndpoint
+from .services.events import article_changed
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_MAX_ATTEMPTS = 6  # the first try plus 5 retries
+WEBHOOK_TIMEOUT_SECONDS = 5
+USER_AGENT = "Masthead-Webhooks/1"
+
+
+class WebhookRetryable(Exception):
+    """The endpoint did not accept the delivery this time (non-2xx or network error)."""
+
+
+def webhook_signature(*, secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def webhook_signature_verify(*, secret: str, body: bytes, header: str) -> bool:
+    """For receivers (and tests): constant-time comparison of the signature header."""
+    return hmac.compare_digest(webhook_signature(secret=secret, body=body), header or "")
+
+
+def webhook_body(payload: dict) -> bytes:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+
+
+def webhook_backoff(retries: int) -> int:
+    """Seconds before retry number `retries + 1`: 30 s, 60 s, 2 min, 4 min, 8 min."""
+    return 30 * (2 ** max(retries, 0))
+
+
+def webhook_deliveries_create(*, article_id: int, event: str, version: int) -> list[int]:
+    """Record one pending delivery per active endpoint that wants `event`. Idempotent; returns the pending ids."""
+    endpoints = [e for e in WebhookEndpoint.objects.filter(active=True) if e.wants(event)]
+    if not endpoints:
+        return []
+    article = Article.objects.filter(pk=article_id).only("id", "slug").first()
+    payload = {
+        "event": event,
+        "article_id": article_id,
+        "slug": article.slug if article else None,
+        "url": article_url(article) if article else None,
+        "version": version,
+        "occurred_at": timezone.now().isoformat(),
+    }
+    WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(endpoint=e, event=event, article_id=article_id, version=version, payload=payload)
+            for e in endpoints
+        ],
+        ignore_conflicts=True,
+    )
+    return list(
+        WebhookDelivery.objects.filter(
+            endpoint__in=endpoints,
+            event=event,
+            article_id=article_id,
+            version=version,
+            status=WebhookDelivery.Status.PENDING,
+        ).values_list("id", flat=True)
+    )
+
+
+def webhook_deliver(*, delivery_id: int, final: bool = False) -> str:
+    """One delivery attempt. Returns the delivery's status; raises WebhookRetryable when a retry should follow
+    (never when `final`: the delivery is then marked failed). Delivered or failed deliveries are left alone."""
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.select_for_update().select_related("endpoint").filter(pk=delivery_id).first()
+        if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
+            return delivery.status if delivery else "missing"
+        delivery.attempts += 1
+        delivery.save(update_fields=["attempts", "updated_at"])
+    endpoint = delivery.endpoint
+    if not endpoint.url.startswith(("http://", "https://")):
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=WebhookDelivery.Status.FAILED, error="Only http(s) endpoints are supported."
+        )
+        return WebhookDelivery.Status.FAILED
+    body = webhook_body(delivery.payload)
+    request = urllib.request.Request(  # noqa: S310 (scheme checked above)
+        endpoint.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "X-Masthead-Signature": webhook_signature(secret=endpoint.secret, body=body),
+            "X-Masthead-Event": delivery.event,
+            "X-Masthead-Delivery": str(delivery.pk),
+        },
+    )
+    code, error = None, ""
+    try:
+        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310
+            code = response.status
+    except urllib.error.HTTPError as exc:
+        code, error = exc.code, f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        error = f"{type(exc).__name__}: {exc}"[:1000]
+    ok = code is not None and 200 <= code < 300
+    final = final or delivery.attempts >= WEBHOOK_MAX_ATTEMPTS
+    if ok:
+        status = WebhookDelivery.Status.DELIVERED
+    elif final:
+        status = WebhookDelivery.Status.FAILED
+    else:
+        status = WebhookDelivery.Status.PENDING
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status=status,
+        response_code=code,
+        error=error,
+        delivered_at=timezone.now() if ok else None,
+        updated_at=timezone.now(),
+    )
+    if status == WebhookDelivery.Status.PENDING:
+        raise WebhookRetryable(error or f"HTTP {code}")
+    return status
+
+
+def _enqueue(delivery_ids: list[int]) -> None:
+    from .tasks import webhook_deliver_task
+
+    for delivery_id in delivery_ids:
+        try:
+            webhook_deliver_task.delay(delivery_id)
+        except Exception:  # a broker outage must not break publishing; the delivery stays pending in the log
+            logger.exception("Could not enqueue webhook delivery %s", delivery_id)
+
+
+@receiver(article_changed, dispatch_uid="articles.webhooks.article_changed")
+def _on_article_changed(sender, *, article_id: int, event: str, version: int, **kwargs) -> None:
+    delivery_ids = webhook_deliveries_create(article_id=article_id, event=event, version=version)
+    if delivery_ids:
+        transaction.on_commit(lambda: _enqueue(delivery_ids))
