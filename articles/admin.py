@@ -272,4 +272,5 @@ class ArticleAdmin(SimpleHistoryAdmin):
         )
 
 
+from . import admin_comments  # noqa: E402, F401, I001  (comment moderation admin, owned by the comments helper)
 from . import admin_webhooks  # noqa: E402, F401  (outgoing webhooks admin, owned by the REST/webhooks helper)

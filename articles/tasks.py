@@ -23,6 +23,30 @@ def image_renditions_task(image_id: int) -> int:
     return len(image_renditions_generate(image_id=image_id))
 
 
+# --- comments ---------------------------------------------------------------------------------------------------------
+
+
+@shared_task(
+    name="articles.comment_reply_notify",
+    acks_late=True,  # idempotent: the outbox key (thread, recipient, hour) guards against a second email
+    autoretry_for=(ConnectionError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def comment_reply_notify_task(comment_id: int) -> bool:
+    from .services.comments import comment_reply_notify
+
+    return comment_reply_notify(comment_id=comment_id)
+
+
+@shared_task(name="articles.comment_digest", acks_late=True, max_retries=3)
+def comment_digest_task() -> int:
+    """Daily: email editors the moderation queue when it is not empty (idempotent per day and editor)."""
+    from .services.comments import comment_digest_send
+
+    return comment_digest_send()
+
+
 # --- outgoing webhooks ------------------------------------------------------------------------------------------------
 
 

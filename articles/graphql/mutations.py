@@ -1,5 +1,7 @@
 import graphene
 
+from .comments import CommentsMutations
 
-class ArticlesMutations(graphene.ObjectType):
+
+class ArticlesMutations(CommentsMutations, graphene.ObjectType):
     pass

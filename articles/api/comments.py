@@ -1,0 +1,286 @@
+"""Comments over REST. Edges only: resolve the reader, ask the paywall's decision (never counting a read), hand a
+`CommentViewer` to the services/selectors, shape the output.
+
+    GET/POST      /api/v1/articles/{slug}/comments/
+    GET/PATCH/DELETE /api/v1/comments/{id}/
+    POST          /api/v1/comments/{id}/flag/
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from articles.models import Article, Comment
+from articles.selectors_comments import (
+    ORDERS,
+    comment_article_get,
+    comment_get_any,
+    comment_get_for,
+    comment_thread_page,
+)
+from articles.services.comments import (
+    CommentViewer,
+    comment_create,
+    comment_delete,
+    comment_edit,
+    comment_flag,
+    comments_can_post,
+    comments_check_see,
+)
+from paywall.readers import Reader, reader_resolve, reader_token_attach
+from paywall.services import access_decide
+
+
+def comment_viewer_for(*, user, article: Article, reader: Reader | None = None) -> CommentViewer:
+    """Ask the paywall (record=False: looking at comments never uses a metered read) who this viewer is."""
+    user = user if (user is not None and user.is_authenticated) else None
+    reader = Reader(user=user) if user is not None else (reader or Reader())
+    decision = access_decide(reader=reader, article=article, record=False)
+    return CommentViewer(
+        user=user, reader_kind=decision.reader_kind, can_read_article=decision.granted or decision.would_count
+    )
+
+
+def _viewer(request, article: Article) -> CommentViewer:
+    reader = None if request.user.is_authenticated else reader_resolve(request, issue=False)
+    return comment_viewer_for(user=request.user, article=article, reader=reader)
+
+
+def _private(response: Response) -> Response:
+    return reader_token_attach(response, Reader())
+
+
+# --- serializers ------------------------------------------------------------------------------------------------------
+
+
+class CommentAuthorOutputSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    is_staff = serializers.BooleanField()
+
+
+class CommentOutputSerializer(serializers.Serializer):
+    """A comment and (in lists and detail) its replies, from the selector's prefetched threads: no extra queries."""
+
+    id = serializers.IntegerField()
+    article = serializers.SerializerMethodField()
+    parent = serializers.IntegerField(source="parent_id", allow_null=True)
+    depth = serializers.IntegerField()
+    author = serializers.SerializerMethodField()
+    body = serializers.CharField()
+    body_html = serializers.CharField()
+    status = serializers.CharField()
+    is_pending = serializers.SerializerMethodField()
+    is_staff_reply = serializers.BooleanField()
+    is_own = serializers.SerializerMethodField()
+    editable_until = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    replies = serializers.SerializerMethodField()
+
+    def _user_id(self):
+        user = self.context.get("user")
+        return user.pk if user is not None and user.is_authenticated else None
+
+    def get_article(self, obj) -> str:
+        return self.context.get("article_slug") or obj.article.slug
+
+    def get_author(self, obj) -> dict:
+        return {"name": obj.author_name, "is_staff": obj.is_staff_reply}
+
+    def get_is_pending(self, obj) -> bool:
+        return obj.status == Comment.Status.PENDING
+
+    def get_is_own(self, obj) -> bool:
+        return obj.author_id is not None and obj.author_id == self._user_id()
+
+    def get_editable_until(self, obj):
+        if not self.get_is_own(obj):
+            return None
+        until = obj.created_at + timedelta(minutes=settings.COMMENTS_EDIT_WINDOW_MINUTES)
+        return serializers.DateTimeField().to_representation(until) if until > timezone.now() else None
+
+    def get_replies(self, obj) -> list[dict]:
+        children = getattr(obj, "thread_children", [])
+        return CommentOutputSerializer(children, many=True, context=self.context).data
+
+
+class CommentPageOutputSerializer(serializers.Serializer):
+    results = CommentOutputSerializer(many=True)
+    next = serializers.CharField(allow_null=True)
+    next_cursor = serializers.CharField(allow_null=True)
+    order = serializers.CharField()
+    count = serializers.IntegerField(help_text="Visible comments on the article.")
+    can_post = serializers.BooleanField()
+
+
+class CommentListInputSerializer(serializers.Serializer):
+    order = serializers.ChoiceField(choices=ORDERS, required=False, default="oldest")
+    cursor = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    page_size = serializers.IntegerField(required=False, min_value=1)
+
+
+class CommentCreateInputSerializer(serializers.Serializer):
+    """Only `body` and `parent` are read: author, status, flag count and the like are ignored if sent."""
+
+    body = serializers.CharField(trim_whitespace=False, allow_blank=True)
+    parent = serializers.IntegerField(required=False, allow_null=True)
+
+
+class CommentEditInputSerializer(serializers.Serializer):
+    body = serializers.CharField(trim_whitespace=False, allow_blank=True)
+
+
+class CommentFlagInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class CommentFlagOutputSerializer(serializers.Serializer):
+    flagged = serializers.BooleanField()
+    created = serializers.BooleanField(help_text="False when this reader had already flagged the comment.")
+
+
+def _validated(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _out(comment: Comment, request, *, article_slug: str | None = None) -> dict:
+    context = {"user": request.user, "article_slug": article_slug}
+    return CommentOutputSerializer(comment, context=context).data
+
+
+_SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH)
+_ID = OpenApiParameter("comment_id", int, OpenApiParameter.PATH)
+_IDEMPOTENCY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="Repeat a POST with the same key and the first comment is returned (200) instead of a second one.",
+)
+
+
+# --- views ------------------------------------------------------------------------------------------------------------
+
+
+class ArticleCommentsApi(APIView):
+    permission_classes = (AllowAny,)
+
+    @extend_schema(
+        operation_id="article_comments_list",
+        parameters=[_SLUG, CommentListInputSerializer],
+        responses={200: CommentPageOutputSerializer},
+        description="Top-level comments (oldest or newest first, cursor-paginated), each with replies threaded to "
+        "depth 3. 401 for anonymous readers, 403 when the policy or the paywall says no.",
+    )
+    def get(self, request, slug: str):
+        params = _validated(CommentListInputSerializer, request.query_params)
+        article = comment_article_get(slug=slug)
+        viewer = _viewer(request, article)
+        comments_check_see(viewer=viewer)
+        page = comment_thread_page(
+            article=article,
+            user=viewer.user,
+            order=params["order"],
+            cursor=params.get("cursor"),
+            page_size=params.get("page_size"),
+        )
+        next_url = None
+        if page.next_cursor:
+            query = urlencode({"order": page.order, "cursor": page.next_cursor, "page_size": page.page_size})
+            next_url = request.build_absolute_uri(f"{request.path}?{query}")
+        context = {"user": request.user, "article_slug": article.slug}
+        data = {
+            "results": CommentOutputSerializer(page.results, many=True, context=context).data,
+            "next": next_url,
+            "next_cursor": page.next_cursor,
+            "order": page.order,
+            "count": article.comment_count,
+            "can_post": comments_can_post(viewer=viewer),
+        }
+        return _private(Response(data))
+
+    @extend_schema(
+        operation_id="article_comments_create",
+        parameters=[_SLUG, _IDEMPOTENCY],
+        request=CommentCreateInputSerializer,
+        responses={201: CommentOutputSerializer, 200: CommentOutputSerializer},
+        description="Post a comment (or a reply with `parent`). 201 when created; 200 with the first comment for a "
+        "repeated Idempotency-Key or the same text within a minute. 429 over the rate limit.",
+    )
+    def post(self, request, slug: str):
+        article = comment_article_get(slug=slug)
+        viewer = _viewer(request, article)
+        data = _validated(CommentCreateInputSerializer, request.data)
+        comment, created = comment_create(
+            viewer=viewer,
+            article=article,
+            body=data["body"],
+            parent_id=data.get("parent"),
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+        comment.thread_children = []
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return _private(Response(_out(comment, request, article_slug=article.slug), status=code))
+
+
+class CommentDetailApi(APIView):
+    permission_classes = (AllowAny,)
+
+    @extend_schema(operation_id="comments_retrieve", parameters=[_ID], responses={200: CommentOutputSerializer})
+    def get(self, request, comment_id: int):
+        comment = comment_get_any(comment_id=comment_id)
+        viewer = _viewer(request, comment.article)
+        comments_check_see(viewer=viewer)
+        comment = comment_get_for(comment_id=comment.pk, user=viewer.user)
+        return _private(Response(_out(comment, request)))
+
+    @extend_schema(
+        operation_id="comments_partial_update",
+        parameters=[_ID],
+        request=CommentEditInputSerializer,
+        responses={200: CommentOutputSerializer},
+        description="Edit your own comment within the edit window (COMMENTS_EDIT_WINDOW_MINUTES, default 15).",
+    )
+    def patch(self, request, comment_id: int):
+        comment = comment_get_any(comment_id=comment_id)
+        viewer = _viewer(request, comment.article)
+        data = _validated(CommentEditInputSerializer, request.data)
+        comment = comment_edit(viewer=viewer, comment_id=comment.pk, body=data["body"])
+        comment.thread_children = []
+        return _private(Response(_out(comment, request)))
+
+    @extend_schema(operation_id="comments_destroy", parameters=[_ID], responses={204: None})
+    def delete(self, request, comment_id: int):
+        comment = comment_get_any(comment_id=comment_id)
+        viewer = _viewer(request, comment.article)
+        comment_delete(viewer=viewer, comment_id=comment.pk)
+        return _private(Response(status=status.HTTP_204_NO_CONTENT))
+
+
+class CommentFlagApi(APIView):
+    permission_classes = (AllowAny,)
+
+    @extend_schema(
+        operation_id="comments_flag",
+        parameters=[_ID],
+        request=CommentFlagInputSerializer,
+        responses={201: CommentFlagOutputSerializer, 200: CommentFlagOutputSerializer},
+        description="Report a comment, once per reader: a repeated flag is a 200 no-op.",
+    )
+    def post(self, request, comment_id: int):
+        comment = comment_get_any(comment_id=comment_id)
+        viewer = _viewer(request, comment.article)
+        data = _validated(CommentFlagInputSerializer, request.data)
+        _, created = comment_flag(viewer=viewer, comment_id=comment.pk, reason=data.get("reason", ""))
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return _private(Response({"flagged": True, "created": created}, status=code))

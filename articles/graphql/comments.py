@@ -1,0 +1,231 @@
+"""Comments over GraphQL: the `Comment` type, `article { comments(...) }` and the postComment / editComment /
+deleteComment / flagComment mutations. Same services, selectors and paywall question as REST
+(`articles.api.comments.comment_viewer_for`), so both surfaces answer the same decisions.
+
+Errors: a query field raises the domain error (mapped to `extensions.code`, e.g. `login_required` with the message
+of the reference page); mutations answer `errors: [{field, code, message}]`.
+"""
+
+from __future__ import annotations
+
+import graphene
+from django.conf import settings
+from graphene_django import DjangoObjectType
+
+from articles.api.comments import comment_viewer_for
+from articles.models import Article, Comment
+from articles.selectors_comments import comment_article_get, comment_get_any, comment_thread_page
+from articles.services.comments import (
+    comment_create,
+    comment_delete,
+    comment_edit,
+    comment_flag,
+    comments_can_post,
+    comments_check_see,
+)
+from cms.core.exceptions import ApplicationError
+from cms.graphql.mutations import ServiceMutation
+
+
+def _user(info):
+    user = getattr(info.context, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+def _viewer(info, article: Article):
+    user = _user(info)
+    reader = None
+    if user is None:
+        from cms.graphql.context import request_reader
+
+        reader = request_reader(info)
+    return comment_viewer_for(user=user, article=article, reader=reader)
+
+
+class CommentAuthorType(graphene.ObjectType):
+    name = graphene.String(required=True, description='Display name; "Deleted reader" for a deleted account.')
+    is_staff = graphene.Boolean(required=True)
+
+    class Meta:
+        name = "CommentAuthor"
+
+
+class CommentType(DjangoObjectType):
+    status = graphene.String(required=True, description="visible | pending (only ever shown to its author)")
+    author = graphene.Field(CommentAuthorType, required=True)
+    parent_id = graphene.ID()
+    is_pending = graphene.Boolean(required=True)
+    is_own = graphene.Boolean(required=True)
+    replies = graphene.List(
+        graphene.NonNull(lambda: CommentType),
+        required=True,
+        description=f"Replies, threaded down to depth {settings.COMMENTS_MAX_DEPTH} (fetched with the page).",
+    )
+
+    class Meta:
+        model = Comment
+        name = "Comment"
+        fields = ("id", "depth", "body", "body_html", "status", "is_staff_reply", "created_at", "edited_at")
+
+    @staticmethod
+    def resolve_author(root: Comment, info):
+        return CommentAuthorType(name=root.author_name, is_staff=root.is_staff_reply)
+
+    @staticmethod
+    def resolve_parent_id(root: Comment, info):
+        return root.parent_id
+
+    @staticmethod
+    def resolve_is_pending(root: Comment, info):
+        return root.status == Comment.Status.PENDING
+
+    @staticmethod
+    def resolve_is_own(root: Comment, info):
+        user = _user(info)
+        return user is not None and root.author_id == user.pk
+
+    @staticmethod
+    def resolve_replies(root: Comment, info):
+        return getattr(root, "thread_children", [])
+
+
+class CommentPageType(graphene.ObjectType):
+    results = graphene.List(graphene.NonNull(CommentType), required=True)
+    next_cursor = graphene.String(description="Pass as `after` for the next page; null on the last page.")
+    order = graphene.String(required=True)
+    count = graphene.Int(required=True, description="Visible comments on the article.")
+    can_post = graphene.Boolean(required=True)
+
+    class Meta:
+        name = "CommentPage"
+
+
+def resolve_article_comments(article: Article, info, order: str = "oldest", first: int | None = None, after=None):
+    """`Article.comments`: the see-policy and the paywall (record=False) are asked; anonymous readers get the
+    `login_required` error, readers who cannot read the article `article_locked`."""
+    viewer = _viewer(info, article)
+    comments_check_see(viewer=viewer)
+    page = comment_thread_page(article=article, user=viewer.user, order=order, cursor=after, page_size=first)
+    return CommentPageType(
+        results=page.results,
+        next_cursor=page.next_cursor,
+        order=page.order,
+        count=article.comment_count,
+        can_post=comments_can_post(viewer=viewer),
+    )
+
+
+def comments_field() -> graphene.Field:
+    """The field to put on ArticleType: `comments = comments_field()` and `resolve_comments = ...`."""
+    return graphene.Field(
+        CommentPageType,
+        order=graphene.String(default_value="oldest", description="oldest | newest (top-level comments)"),
+        first=graphene.Int(description="Top-level comments per page (default 20, at most 100)."),
+        after=graphene.String(),
+        description="Threaded comments. Needs a signed-in reader under the default policy; never uses a metered read.",
+    )
+
+
+class CommentsQueries(graphene.ObjectType):
+    """`articleComments(slug:)`: the same page as `article(slug) { comments }`, for clients that only want them."""
+
+    article_comments = graphene.Field(
+        CommentPageType,
+        slug=graphene.String(required=True),
+        order=graphene.String(default_value="oldest"),
+        first=graphene.Int(),
+        after=graphene.String(),
+    )
+
+    @staticmethod
+    def resolve_article_comments(root, info, slug: str, order: str = "oldest", first=None, after=None):
+        article = comment_article_get(slug=slug)
+        return resolve_article_comments(article, info, order=order, first=first, after=after)
+
+
+# --- mutations --------------------------------------------------------------------------------------------------------
+
+
+def _comment_id(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ApplicationError("Not a comment id.", code="invalid", field="id") from None
+
+
+class CommentPost(ServiceMutation):
+    """Post a comment or a reply as the signed-in reader (author, status and flags are never client input)."""
+
+    class Arguments:
+        article_slug = graphene.String(required=True)
+        body = graphene.String(required=True)
+        parent_id = graphene.ID()
+        idempotency_key = graphene.String(description="Repeat with the same key: the first comment is returned.")
+
+    comment = graphene.Field(CommentType)
+    created = graphene.Boolean(description="False when a duplicate returned the first comment.")
+
+    @classmethod
+    def perform(cls, root, info, *, article_slug, body, parent_id=None, idempotency_key=None):
+        article = comment_article_get(slug=article_slug)
+        comment, created = comment_create(
+            viewer=_viewer(info, article),
+            article=article,
+            body=body,
+            parent_id=parent_id,
+            idempotency_key=idempotency_key or info.context.headers.get("Idempotency-Key"),
+        )
+        comment.thread_children = []
+        return {"comment": comment, "created": created}
+
+
+class CommentEdit(ServiceMutation):
+    class Arguments:
+        id = graphene.ID(required=True)
+        body = graphene.String(required=True)
+
+    comment = graphene.Field(CommentType)
+
+    @classmethod
+    def perform(cls, root, info, *, id, body):  # noqa: A002 - the GraphQL argument is `id`
+        comment = comment_get_any(comment_id=_comment_id(id))
+        comment = comment_edit(viewer=_viewer(info, comment.article), comment_id=comment.pk, body=body)
+        comment.thread_children = []
+        return {"comment": comment}
+
+
+class CommentDelete(ServiceMutation):
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    deleted = graphene.Boolean()
+
+    @classmethod
+    def perform(cls, root, info, *, id):  # noqa: A002
+        comment = comment_get_any(comment_id=_comment_id(id))
+        comment_delete(viewer=_viewer(info, comment.article), comment_id=comment.pk)
+        return {"deleted": True}
+
+
+class CommentFlag(ServiceMutation):
+    """Report a comment; once per reader (a repeat is a no-op with created=false)."""
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        reason = graphene.String()
+
+    flagged = graphene.Boolean()
+    created = graphene.Boolean()
+
+    @classmethod
+    def perform(cls, root, info, *, id, reason=""):  # noqa: A002
+        comment = comment_get_any(comment_id=_comment_id(id))
+        _, created = comment_flag(viewer=_viewer(info, comment.article), comment_id=comment.pk, reason=reason or "")
+        return {"flagged": True, "created": created}
+
+
+class CommentsMutations(graphene.ObjectType):
+    post_comment = CommentPost.Field()
+    edit_comment = CommentEdit.Field()
+    delete_comment = CommentDelete.Field()
+    flag_comment = CommentFlag.Field()

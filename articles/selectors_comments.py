@@ -1,0 +1,165 @@
+"""Reads of comments. Visibility is decided here, once: a reader sees visible comments and their own pending ones
+(marked pending); hidden and removed comments, and replies under them, are not shown to anyone through the API.
+
+A page of threads costs two queries whatever its size: the top-level comments (keyset-paginated on
+(created_at, id)) and every reply of those threads down to COMMENTS_MAX_DEPTH, both with their authors joined.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from cms.core.exceptions import ApplicationError, NotFound
+
+from .models import Article, Comment
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+ORDERS = ("oldest", "newest")
+
+
+def comments_visible_q(*, user) -> Q:
+    visible = Q(status=Comment.Status.VISIBLE)
+    if user is not None and getattr(user, "pk", None) is not None:
+        visible |= Q(status=Comment.Status.PENDING, author_id=user.pk)
+    return visible
+
+
+def comments_for(*, user) -> QuerySet[Comment]:
+    return Comment.objects.filter(comments_visible_q(user=user)).select_related("author")
+
+
+def comment_article_get(*, slug: str) -> Article:
+    """The published article whose comments are asked for (drafts have no public comments)."""
+    article = Article.objects.published().filter(slug=slug).first()
+    if article is None:
+        raise NotFound("Article not found.")
+    return article
+
+
+def comment_get_any(*, comment_id) -> Comment:
+    """A comment with its article and author, whatever its status (the edge then asks for the viewer's rights)."""
+    try:
+        comment_id = int(comment_id)
+    except (TypeError, ValueError):
+        raise NotFound("Comment not found.") from None
+    comment = (
+        Comment.objects.select_related("author", "article").filter(pk=comment_id, article__status="published").first()
+    )
+    if comment is None:
+        raise NotFound("Comment not found.")
+    return comment
+
+
+def comment_get_for(*, comment_id, user) -> Comment:
+    """One comment as `user` may see it (visible, or their own pending one), with its replies threaded."""
+    comment = comments_for(user=user).select_related("article").filter(pk=comment_id).first()
+    if comment is None:
+        raise NotFound("Comment not found.")
+    comment_threads_attach(roots=[comment], user=user)
+    return comment
+
+
+@dataclass
+class CommentPage:
+    results: list[Comment]
+    next_cursor: str | None
+    order: str
+    page_size: int
+    extra: dict = field(default_factory=dict)
+
+
+def _cursor_encode(comment: Comment) -> str:
+    raw = json.dumps([comment.created_at.isoformat(), comment.pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _cursor_decode(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created, pk = json.loads(raw)
+        return datetime.fromisoformat(created), int(pk)
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError, UnicodeDecodeError):
+        raise ApplicationError("Invalid cursor.", code="invalid", field="cursor") from None
+
+
+def _page_size(value) -> int:
+    if value in (None, ""):
+        return DEFAULT_PAGE_SIZE
+    try:
+        size = int(value)
+    except (TypeError, ValueError):
+        raise ApplicationError("Must be a whole number.", code="invalid", field="page_size") from None
+    if size < 1:
+        raise ApplicationError("Must be a positive integer.", code="invalid", field="page_size")
+    return min(size, MAX_PAGE_SIZE)
+
+
+def comment_threads_attach(*, roots: list[Comment], user) -> None:
+    """Set `thread_children` on every comment of the threads under `roots` (one query). A reply whose parent is not
+    shown (hidden, removed, pending someone else's) is not shown either."""
+    for root in roots:
+        root.thread_children = []
+    if not roots:
+        return
+    by_id: dict[int, Comment] = {c.pk: c for c in roots}
+    thread_ids = [c.root_id or c.pk for c in roots]
+    min_depth = min(c.depth for c in roots)
+    replies = (
+        comments_for(user=user)
+        .filter(root_id__in=thread_ids, depth__gt=min_depth, depth__lte=settings.COMMENTS_MAX_DEPTH)
+        .order_by("depth", "created_at", "id")
+    )
+    for reply in replies:
+        parent = by_id.get(reply.parent_id)
+        if parent is None:
+            continue
+        reply.thread_children = []
+        parent.thread_children.append(reply)
+        by_id[reply.pk] = reply
+    for comment in by_id.values():
+        comment.thread_children.sort(key=lambda c: (c.created_at, c.pk))
+
+
+def comment_thread_page(
+    *, article: Article, user, order: str | None = "oldest", cursor: str | None = None, page_size=None
+) -> CommentPage:
+    """A page of top-level comments (oldest or newest first), each with its replies threaded to the fixed depth."""
+    order = order or "oldest"
+    if order not in ORDERS:
+        raise ApplicationError("Must be 'oldest' or 'newest'.", code="invalid", field="order")
+    size = _page_size(page_size)
+    qs = comments_for(user=user).filter(article=article, depth=0)
+    if order == "oldest":
+        qs = qs.order_by("created_at", "id")
+    else:
+        qs = qs.order_by("-created_at", "-id")
+    if cursor:
+        created, pk = _cursor_decode(cursor)
+        if order == "oldest":
+            qs = qs.filter(Q(created_at__gt=created) | Q(created_at=created, id__gt=pk))
+        else:
+            qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=pk))
+    rows = list(qs[: size + 1])
+    has_next = len(rows) > size
+    rows = rows[:size]
+    comment_threads_attach(roots=rows, user=user)
+    return CommentPage(
+        results=rows,
+        next_cursor=_cursor_encode(rows[-1]) if has_next and rows else None,
+        order=order,
+        page_size=size,
+    )
+
+
+def comment_moderation_queue() -> QuerySet[Comment]:
+    """Pending comments and comments hidden by flags that no editor reviewed yet, oldest first."""
+    queue = Q(status=Comment.Status.PENDING) | Q(status=Comment.Status.HIDDEN, moderated_at__isnull=True)
+    return Comment.objects.filter(queue).select_related("article", "author").order_by("created_at", "id")
