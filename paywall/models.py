@@ -147,3 +147,23 @@ class MeterDailyStat(models.Model):
 
     class Meta:
         ordering = ["-day"]
+
+
+class ProviderEvent(models.Model):
+    """Every webhook event a billing provider sent us, recorded once (unique by provider + event id) BEFORE it is
+    processed, in the same transaction as the processing: a replayed or concurrent duplicate hits the unique
+    constraint and is acknowledged without being processed again."""
+
+    provider = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=255)
+    type = models.CharField(max_length=100)
+    payload = models.JSONField(default=dict)
+    received_at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(max_length=300, blank=True, help_text="What processing did (or why it was ignored).")
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="provider_event_once")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.type} {self.event_id}"

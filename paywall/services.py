@@ -386,3 +386,515 @@ __all__ = [
     "paywall_payload",
     "trial_available",
 ]
+
+
+# ======================================================================================================================
+# Subscriptions: the trial, checkout, and every state transition. Each transition locks the row
+# (SELECT ... FOR UPDATE), is guarded by the current state (repeating it is a no-op; an impossible one is a 409),
+# writes a SubscriptionEvent (from/to/source/actor) and enqueues its email with a key unique to the event.
+# ======================================================================================================================
+
+import calendar  # noqa: E402
+import logging  # noqa: E402
+
+from django.db import IntegrityError  # noqa: E402
+from django.db.models import CharField, Exists, OuterRef, Value  # noqa: E402
+from django.db.models.functions import Cast, Concat  # noqa: E402
+
+from cms.core.email import email_enqueue  # noqa: E402
+from cms.core.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied  # noqa: E402
+from cms.core.models import OutboundEmail  # noqa: E402
+
+from .models import Plan, Subscription, SubscriptionEvent  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+S = Subscription.Status
+TRIAL_ENDING_NOTICE = timedelta(days=3)
+
+
+class SubscriptionErrorCode:
+    EMAIL_UNVERIFIED = "email_unverified"
+    TRIAL_USED = "trial_used"
+    ALREADY_SUBSCRIBED = "already_subscribed"
+    NO_SUBSCRIPTION = "no_subscription"
+    PLAN_UNKNOWN = "plan_unknown"
+    PLAN_UNAVAILABLE = "plan_unavailable"
+    INVALID_TRANSITION = "invalid_transition"
+    BILLING_UNAVAILABLE = "billing_unavailable"
+
+
+TRIAL_USED_MESSAGE = "You have already used your free trial."
+
+
+def _add_interval(start: datetime, interval: str, count: int = 1) -> datetime:
+    """`start` plus `count` plan intervals (calendar months/years, clamped to the month's last day)."""
+    if interval == Plan.Interval.WEEK:
+        return start + timedelta(weeks=count)
+    months = count * (12 if interval == Plan.Interval.YEAR else 1)
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    day = min(start.day, calendar.monthrange(year, month)[1])
+    return start.replace(year=year, month=month, day=day)
+
+
+def _event_write(
+    *, subscription: Subscription, from_status: str, source: str, actor=None, note: str = ""
+) -> SubscriptionEvent:
+    return SubscriptionEvent.objects.create(
+        subscription=subscription,
+        from_status=from_status,
+        to_status=subscription.status,
+        source=source[:40],
+        actor=actor if getattr(actor, "pk", None) else None,
+        note=note[:300],
+    )
+
+
+def _locked(subscription: Subscription) -> Subscription:
+    return Subscription.objects.select_for_update().select_related("plan", "user").get(pk=subscription.pk)
+
+
+def _fmt(dt: datetime | None) -> str:
+    return timezone.localtime(dt).strftime("%B %-d, %Y") if dt else ""
+
+
+def _subscription_email(*, subscription: Subscription, template: str, key: str, extra: dict | None = None) -> None:
+    user = subscription.user
+    plan = subscription.plan
+    context = {
+        "name": user.display_name or user.email,
+        "plan_name": plan.name if plan else "",
+        "price": plan_display(plan) if plan else "",
+        "period_end": _fmt(subscription.current_period_end),
+        "trial_end": _fmt(subscription.trial_end),
+        "trial_days": settings.PAYWALL_TRIAL_DAYS,
+        "manage_url": f"{settings.PUBLIC_BASE_URL}{settings.PAYWALL_SUBSCRIBE_URL}",
+        **(extra or {}),
+    }
+    email_enqueue(to=user.email, template=f"paywall_{template}", context=context, key=f"paywall:{key}")
+
+
+def subscription_current(*, user) -> Subscription:
+    """The reader's live subscription (trialing, active or past_due), or NotFound."""
+    sub = Subscription.objects.filter(user_id=user.pk, status__in=Subscription.LIVE_STATUSES).select_related("plan")
+    sub = sub.first()
+    if sub is None:
+        raise NotFound("You have no current subscription.", code=SubscriptionErrorCode.NO_SUBSCRIPTION)
+    return sub
+
+
+def _plan_get(*, plan_code: str) -> Plan:
+    plan = Plan.objects.filter(code=plan_code, active=True).first()
+    if plan is None:
+        raise ApplicationError("Unknown plan.", code=SubscriptionErrorCode.PLAN_UNKNOWN, field="plan")
+    return plan
+
+
+def subscription_trial_start(*, user, now: datetime | None = None) -> Subscription:
+    """Start the free trial (PAYWALL_TRIAL_DAYS, 14 by default): once per reader ever, verified email required.
+
+    The "once ever" and "one live subscription" rules are database constraints, so two concurrent requests cannot
+    both start a trial: the loser's IntegrityError becomes the same 409 as a second attempt.
+    """
+    now = now or timezone.now()
+    if user.email_verified_at is None:
+        raise PermissionDenied(
+            "Verify your email address to start your free trial.",
+            code=SubscriptionErrorCode.EMAIL_UNVERIFIED,
+            field="email",
+        )
+    if Subscription.objects.filter(user_id=user.pk, is_trial=True).exists():
+        raise Conflict(TRIAL_USED_MESSAGE, code=SubscriptionErrorCode.TRIAL_USED)
+    if Subscription.objects.filter(user_id=user.pk, status__in=Subscription.LIVE_STATUSES).exists():
+        raise Conflict("You already have a subscription.", code=SubscriptionErrorCode.ALREADY_SUBSCRIBED)
+    end = now + timedelta(days=settings.PAYWALL_TRIAL_DAYS)
+    try:
+        with transaction.atomic():
+            sub = Subscription.objects.create(
+                user=user,
+                status=S.TRIALING,
+                is_trial=True,
+                current_period_start=now,
+                current_period_end=end,
+                trial_end=end,
+            )
+            _event_write(subscription=sub, from_status="", source="reader", actor=user, note="free trial started")
+    except IntegrityError:
+        if Subscription.objects.filter(user_id=user.pk, is_trial=True).exists():
+            raise Conflict(TRIAL_USED_MESSAGE, code=SubscriptionErrorCode.TRIAL_USED) from None
+        raise Conflict("You already have a subscription.", code=SubscriptionErrorCode.ALREADY_SUBSCRIBED) from None
+    _subscription_email(subscription=sub, template="trial_welcome", key=f"sub:{sub.pk}:trial_welcome")
+    return sub
+
+
+def subscription_checkout_create(*, user, plan_code: str) -> str:
+    """The provider's checkout URL for `plan_code`. A reader on a trial may check out (the trial converts); one who
+    already pays may not (409)."""
+    from .billing import provider_get
+
+    plan = _plan_get(plan_code=plan_code)
+    live = Subscription.objects.filter(user_id=user.pk, status__in=Subscription.LIVE_STATUSES).first()
+    if live is not None and live.status != S.TRIALING:
+        raise Conflict("You already have a subscription.", code=SubscriptionErrorCode.ALREADY_SUBSCRIBED)
+    return provider_get().checkout_session_create(user=user, plan=plan)
+
+
+def subscription_activate(
+    *,
+    user,
+    plan: Plan,
+    source: str,
+    actor=None,
+    provider: str = "dev",
+    provider_customer_id: str = "",
+    provider_subscription_id: str = "",
+    period_start: datetime | None = None,
+    period_end: datetime | None = None,
+    receipt_key: str | None = None,
+    now: datetime | None = None,
+) -> Subscription:
+    """A paid subscription starts (checkout completed). Idempotent per provider subscription id: activating the same
+    one again returns it unchanged. A running trial converts (it ends, note "converted"); any other live
+    subscription is a 409. Sends the payment receipt."""
+    now = now or timezone.now()
+    period_start = period_start or now
+    period_end = period_end or _add_interval(period_start, plan.interval)
+    with transaction.atomic():
+        if provider_subscription_id:
+            existing = (
+                Subscription.objects.select_for_update()
+                .filter(provider=provider, provider_subscription_id=provider_subscription_id)
+                .first()
+            )
+            if existing is not None:
+                return existing
+        live = Subscription.objects.select_for_update().filter(user_id=user.pk, status__in=Subscription.LIVE_STATUSES)
+        live = live.first()
+        if live is not None:
+            if live.status != S.TRIALING:
+                raise Conflict("You already have a subscription.", code=SubscriptionErrorCode.ALREADY_SUBSCRIBED)
+            live.status, live.ended_at = S.EXPIRED, now
+            live.save(update_fields=["status", "ended_at", "updated_at"])
+            _event_write(subscription=live, from_status=S.TRIALING, source=source, actor=actor, note="converted")
+        try:
+            with transaction.atomic():
+                sub = Subscription.objects.create(
+                    user=user,
+                    plan=plan,
+                    status=S.ACTIVE,
+                    current_period_start=period_start,
+                    current_period_end=period_end,
+                    provider=provider,
+                    provider_customer_id=provider_customer_id or "",
+                    provider_subscription_id=provider_subscription_id or "",
+                )
+        except IntegrityError:
+            # a concurrent activation of the same provider subscription won the one-live-per-reader constraint
+            existing = Subscription.objects.filter(
+                provider=provider, provider_subscription_id=provider_subscription_id or "-"
+            ).first()
+            if existing is not None:
+                return existing
+            raise Conflict("You already have a subscription.", code=SubscriptionErrorCode.ALREADY_SUBSCRIBED) from None
+        _event_write(subscription=sub, from_status="", source=source, actor=actor, note="paid subscription started")
+    _subscription_email(
+        subscription=sub,
+        template="payment_receipt",
+        key=receipt_key or f"sub:{sub.pk}:receipt:{period_end:%Y%m%dT%H%M%S}",
+        extra={"amount": plan_display(plan)},
+    )
+    return sub
+
+
+def subscription_renew(
+    *,
+    subscription: Subscription,
+    source: str,
+    actor=None,
+    period_start: datetime | None = None,
+    period_end: datetime | None = None,
+    receipt_key: str | None = None,
+    now: datetime | None = None,
+) -> Subscription:
+    """A period was paid: active/past_due -> active with the new period. Without explicit bounds the next period
+    follows the current one. Idempotent: a period that does not extend the current one changes nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        sub = _locked(subscription)
+        if sub.status not in (S.ACTIVE, S.PAST_DUE) or sub.plan is None:
+            raise Conflict("This subscription cannot be renewed.", code=SubscriptionErrorCode.INVALID_TRANSITION)
+        if period_end is None:
+            period_start = sub.current_period_end or now
+            period_end = _add_interval(period_start, sub.plan.interval)
+        if sub.status == S.ACTIVE and sub.current_period_end and period_end <= sub.current_period_end:
+            return sub
+        from_status = sub.status
+        sub.status = S.ACTIVE
+        sub.current_period_start = period_start or sub.current_period_end or now
+        sub.current_period_end = period_end
+        sub.past_due_since = None
+        sub.save(update_fields=["status", "current_period_start", "current_period_end", "past_due_since", "updated_at"])
+        _event_write(subscription=sub, from_status=from_status, source=source, actor=actor, note="renewed")
+    _subscription_email(
+        subscription=sub,
+        template="payment_receipt",
+        key=receipt_key or f"sub:{sub.pk}:receipt:{period_end:%Y%m%dT%H%M%S}",
+        extra={"amount": plan_display(sub.plan)},
+    )
+    return sub
+
+
+def subscription_mark_past_due(
+    *, subscription: Subscription, source: str, actor=None, since: datetime | None = None, now: datetime | None = None
+) -> Subscription:
+    """A renewal payment failed: active -> past_due. Access continues for BILLING_GRACE_DAYS from `since`."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        sub = _locked(subscription)
+        if sub.status == S.PAST_DUE:
+            return sub
+        if sub.status != S.ACTIVE:
+            raise Conflict("This subscription is not active.", code=SubscriptionErrorCode.INVALID_TRANSITION)
+        sub.status, sub.past_due_since = S.PAST_DUE, since or now
+        sub.save(update_fields=["status", "past_due_since", "updated_at"])
+        event = _event_write(subscription=sub, from_status=S.ACTIVE, source=source, actor=actor, note="payment failed")
+    _subscription_email(
+        subscription=sub,
+        template="payment_failed",
+        key=f"sub:{sub.pk}:payment_failed:{event.pk}",
+        extra={"grace_end": _fmt(sub.past_due_since + timedelta(days=settings.BILLING_GRACE_DAYS))},
+    )
+    return sub
+
+
+def _provider_for(subscription: Subscription):
+    from .billing import provider_for
+
+    return provider_for(subscription)
+
+
+def subscription_cancel(
+    *,
+    subscription: Subscription,
+    source: str = "reader",
+    actor=None,
+    notify_provider: bool = True,
+    now: datetime | None = None,
+) -> Subscription:
+    """Cancel at period end: the state is kept, `cancel_at_period_end` is set, access lasts until
+    `current_period_end` (the trial's end for a trial) and the sweep then expires it. Idempotent."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        sub = _locked(subscription)
+        if sub.status not in Subscription.LIVE_STATUSES:
+            raise Conflict("This subscription has already ended.", code=SubscriptionErrorCode.INVALID_TRANSITION)
+        if sub.cancel_at_period_end:
+            return sub
+        if notify_provider:
+            _provider_for(sub).subscription_cancel_at_period_end(subscription=sub, cancel=True)
+        sub.cancel_at_period_end, sub.canceled_at = True, now
+        sub.save(update_fields=["cancel_at_period_end", "canceled_at", "updated_at"])
+        event = _event_write(
+            subscription=sub, from_status=sub.status, source=source, actor=actor, note="cancel at period end"
+        )
+    _subscription_email(subscription=sub, template="canceled", key=f"sub:{sub.pk}:canceled:{event.pk}")
+    return sub
+
+
+def subscription_resume(
+    *,
+    subscription: Subscription,
+    source: str = "reader",
+    actor=None,
+    notify_provider: bool = True,
+    now: datetime | None = None,
+) -> Subscription:
+    """Undo a cancel-at-period-end before the period ends. Idempotent; a subscription that ended is a 409."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        sub = _locked(subscription)
+        if sub.status not in Subscription.LIVE_STATUSES:
+            raise Conflict(
+                "This subscription has ended; subscribe again.", code=SubscriptionErrorCode.INVALID_TRANSITION
+            )
+        if not sub.cancel_at_period_end:
+            return sub
+        if notify_provider:
+            _provider_for(sub).subscription_cancel_at_period_end(subscription=sub, cancel=False)
+        sub.cancel_at_period_end, sub.canceled_at = False, None
+        sub.save(update_fields=["cancel_at_period_end", "canceled_at", "updated_at"])
+        _event_write(subscription=sub, from_status=sub.status, source=source, actor=actor, note="resumed")
+    return sub
+
+
+def subscription_expire(
+    *, subscription: Subscription, source: str, actor=None, note: str = "", now: datetime | None = None
+) -> Subscription:
+    """The subscription ran out (trial over, canceled period over, grace over): live -> expired. Idempotent."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        sub = _locked(subscription)
+        if sub.status not in Subscription.LIVE_STATUSES:
+            return sub
+        from_status = sub.status
+        sub.status, sub.ended_at = S.EXPIRED, now
+        sub.save(update_fields=["status", "ended_at", "updated_at"])
+        _event_write(subscription=sub, from_status=from_status, source=source, actor=actor, note=note or "expired")
+    _subscription_email(subscription=sub, template="expired", key=f"sub:{sub.pk}:expired")
+    return sub
+
+
+def subscription_cancel_now(
+    *,
+    subscription: Subscription,
+    source: str = "staff",
+    actor=None,
+    refund: bool = True,
+    notify_provider: bool = True,
+    now: datetime | None = None,
+) -> Subscription:
+    """End at once (e.g. refunded): live -> canceled; access stops now. The provider is told (and asked to refund
+    the last payment when `refund`). Idempotent."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        sub = _locked(subscription)
+        if sub.status not in Subscription.LIVE_STATUSES:
+            return sub
+        note = "canceled now"
+        if notify_provider:
+            refunded = _provider_for(sub).subscription_cancel_now(subscription=sub, refund=refund)
+            note = "canceled now, refunded" if refunded else note
+        from_status = sub.status
+        sub.status, sub.ended_at = S.CANCELED, now
+        sub.canceled_at = sub.canceled_at or now
+        sub.save(update_fields=["status", "ended_at", "canceled_at", "updated_at"])
+        event = _event_write(subscription=sub, from_status=from_status, source=source, actor=actor, note=note)
+    _subscription_email(
+        subscription=sub,
+        template="canceled",
+        key=f"sub:{sub.pk}:canceled:{event.pk}",
+        extra={"ended_now": True, "refunded": note.endswith("refunded")},
+    )
+    return sub
+
+
+def subscription_comp(
+    *, user, actor, plan: Plan | None = None, days: int = 30, now: datetime | None = None
+) -> Subscription:
+    """Staff gift: a complimentary active subscription for `days`. Refused if the reader already has a live one."""
+    now = now or timezone.now()
+    if actor is None or not actor.is_staff:
+        raise PermissionDenied("Only staff can gift a subscription.")
+    if days < 1 or days > 3660:
+        raise ApplicationError("Give between 1 and 3660 days.", code="invalid", field="days")
+    try:
+        with transaction.atomic():
+            sub = Subscription.objects.create(
+                user=user,
+                plan=plan,
+                status=S.ACTIVE,
+                is_comp=True,
+                provider="comp",
+                current_period_start=now,
+                current_period_end=now + timedelta(days=days),
+            )
+            _event_write(subscription=sub, from_status="", source="staff", actor=actor, note=f"gift of {days} days")
+    except IntegrityError:
+        raise Conflict(
+            f"{user.email} already has a subscription.", code=SubscriptionErrorCode.ALREADY_SUBSCRIBED
+        ) from None
+    return sub
+
+
+def subscription_sweep(*, now: datetime | None = None) -> dict:
+    """The periodic sweep (task `paywall.subscription_sweep`). Idempotent: every candidate is re-checked under its
+    row lock by the transition it gets, and every email key is unique, so a second run finds nothing to do.
+
+    - trials whose trial_end passed -> expired;
+    - cancel-at-period-end subscriptions whose period ended -> expired;
+    - past_due beyond BILLING_GRACE_DAYS -> expired;
+    - active, not canceled, period ended: dev provider renews (a simulated charge), comp expires, a real provider's
+      subscription goes past_due (grace from period end) until its webhook says paid;
+    - trials ending within 3 days get the "trial ends soon" email once.
+    """
+    now = now or timezone.now()
+    counts = {"expired": 0, "renewed": 0, "past_due": 0, "trial_ending_emails": 0}
+    live = Subscription.objects.filter(status__in=Subscription.LIVE_STATUSES).select_related("plan", "user")
+    grace = timedelta(days=settings.BILLING_GRACE_DAYS)
+    to_expire = (
+        live.filter(status=S.TRIALING, trial_end__lte=now)
+        | live.filter(cancel_at_period_end=True, current_period_end__lte=now)
+        | live.filter(status=S.PAST_DUE, past_due_since__lte=now - grace)
+    )
+    for sub in to_expire.distinct():
+        if _sweep_expire_due(sub, now=now, grace=grace):
+            subscription_expire(subscription=sub, source="sweep", now=now)
+            counts["expired"] += 1
+    lapsed = live.filter(status=S.ACTIVE, cancel_at_period_end=False, current_period_end__lte=now)
+    for sub in lapsed:
+        try:
+            if sub.is_comp or sub.plan is None:
+                subscription_expire(subscription=sub, source="sweep", now=now)
+                counts["expired"] += 1
+            elif sub.provider == "dev":
+                renewed = subscription_renew(subscription=sub, source="sweep", now=now)
+                counts["renewed"] += int(renewed.current_period_end > sub.current_period_end)
+            else:
+                subscription_mark_past_due(subscription=sub, source="sweep", since=sub.current_period_end, now=now)
+                counts["past_due"] += 1
+        except Conflict:  # its state changed since the candidate list was read (a webhook won): nothing to do
+            continue
+    key = Concat(Value("paywall:sub:"), Cast(OuterRef("pk"), CharField()), Value(":trial_ending"))
+    ending = live.filter(status=S.TRIALING, trial_end__gt=now, trial_end__lte=now + TRIAL_ENDING_NOTICE).exclude(
+        Exists(OutboundEmail.objects.filter(key=key))
+    )
+    for sub in ending:
+        _subscription_email(subscription=sub, template="trial_ending", key=f"sub:{sub.pk}:trial_ending")
+        counts["trial_ending_emails"] += 1
+    return counts
+
+
+def _sweep_expire_due(sub: Subscription, *, now: datetime, grace: timedelta) -> bool:
+    if sub.status == S.TRIALING and sub.trial_end and sub.trial_end <= now:
+        return True
+    if sub.cancel_at_period_end and sub.current_period_end and sub.current_period_end <= now:
+        return True
+    return bool(sub.status == S.PAST_DUE and sub.past_due_since and sub.past_due_since <= now - grace)
+
+
+def demo_subscriptions_ensure(*, subscriber_email: str, now: datetime | None = None) -> Subscription | None:
+    """Give the demo subscriber an active weekly subscription (dev provider, so the sweep renews it). Idempotent:
+    an existing live subscription is kept."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(email__iexact=subscriber_email).first()
+    if user is None:
+        return None
+    live = Subscription.objects.filter(user_id=user.pk, status__in=Subscription.LIVE_STATUSES).first()
+    if live is not None:
+        return live
+    plan = Plan.objects.filter(code="weekly").first() or plan_list_active().first()
+    if plan is None:
+        return None
+    return subscription_activate(
+        user=user, plan=plan, source="demo", provider="dev", provider_subscription_id=f"demo_{user.pk}", now=now
+    )
+
+
+__all__ += [  # noqa: PLE0605
+    "SubscriptionErrorCode",
+    "demo_subscriptions_ensure",
+    "subscription_activate",
+    "subscription_cancel",
+    "subscription_cancel_now",
+    "subscription_checkout_create",
+    "subscription_comp",
+    "subscription_current",
+    "subscription_expire",
+    "subscription_mark_past_due",
+    "subscription_renew",
+    "subscription_resume",
+    "subscription_sweep",
+    "subscription_trial_start",
+]

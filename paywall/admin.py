@@ -1,0 +1,208 @@
+"""Admin for plans, subscriptions (with their history), the meter policy and stats. Every change of a
+subscription's state goes through the same services the API uses."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from cms.core.exceptions import ApplicationError
+
+from . import services
+from .models import MeterDailyStat, MeterPolicy, Plan, ProviderEvent, Subscription, SubscriptionEvent
+from .selectors import plan_display
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "price", "interval", "trial_days", "active", "provider_price_id", "ordering")
+    list_editable = ("active", "ordering")
+    search_fields = ("code", "name", "provider_price_id")
+    prepopulated_fields = {"code": ("name",)}
+
+    @admin.display(description="price")
+    def price(self, obj: Plan) -> str:
+        return plan_display(obj)
+
+
+class SubscriptionEventInline(admin.TabularInline):
+    model = SubscriptionEvent
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "from_status", "to_status", "source", "actor", "note")
+    readonly_fields = fields
+    ordering = ("created_at", "id")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class GiftForm(forms.Form):
+    email = forms.EmailField(help_text="The reader's account email.")
+    plan = forms.ModelChoiceField(queryset=Plan.objects.filter(active=True), required=False)
+    days = forms.IntegerField(min_value=1, max_value=3660, initial=30)
+
+
+def _run(modeladmin, request, queryset, label: str, call) -> None:
+    done = failed = 0
+    for subscription in queryset:
+        try:
+            call(subscription)
+            done += 1
+        except ApplicationError as exc:
+            failed += 1
+            modeladmin.message_user(request, f"{subscription}: {exc.message}", messages.WARNING)
+    modeladmin.message_user(request, f"{label}: {done} done, {failed} refused.", messages.SUCCESS)
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = (
+        "user_email",
+        "status",
+        "plan",
+        "is_trial",
+        "is_comp",
+        "current_period_end",
+        "cancel_at_period_end",
+        "provider",
+        "created_at",
+    )
+    list_filter = ("status", "is_trial", "is_comp", "cancel_at_period_end", "provider", "plan")
+    search_fields = ("user__email", "provider_customer_id", "provider_subscription_id")
+    list_select_related = ("user", "plan")
+    readonly_fields = [f.name for f in Subscription._meta.fields if f.name != "id"] + ["created_at", "updated_at"]
+    inlines = [SubscriptionEventInline]
+    actions = ["cancel_at_period_end", "resume", "cancel_now_refund", "expire_now"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False  # subscriptions start by trial, checkout or gift (see "Gift a subscription")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="reader", ordering="user__email")
+    def user_email(self, obj: Subscription) -> str:
+        return obj.user.email
+
+    @admin.action(description="Cancel at period end", permissions=["change"])
+    def cancel_at_period_end(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            "Cancel at period end",
+            lambda s: services.subscription_cancel(subscription=s, source="staff", actor=request.user),
+        )
+
+    @admin.action(description="Resume (undo cancel at period end)", permissions=["change"])
+    def resume(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            "Resume",
+            lambda s: services.subscription_resume(subscription=s, source="staff", actor=request.user),
+        )
+
+    @admin.action(description="Cancel now and refund", permissions=["change"])
+    def cancel_now_refund(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            "Cancel now",
+            lambda s: services.subscription_cancel_now(subscription=s, source="staff", actor=request.user),
+        )
+
+    @admin.action(description="Expire now", permissions=["change"])
+    def expire_now(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            "Expire",
+            lambda s: services.subscription_expire(subscription=s, source="staff", actor=request.user),
+        )
+
+    def get_urls(self):
+        gift = path("gift/", self.admin_site.admin_view(self.gift_view), name="paywall_subscription_gift")
+        return [gift, *super().get_urls()]
+
+    def gift_view(self, request):
+        """Comp / gift a subscription to a reader (by email)."""
+        if not self.has_change_permission(request):
+            return redirect("admin:index")
+        form = GiftForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            user = get_user_model().objects.filter(email__iexact=form.cleaned_data["email"]).first()
+            if user is None:
+                form.add_error("email", "No reader with this email.")
+            else:
+                try:
+                    subscription = services.subscription_comp(
+                        user=user, actor=request.user, plan=form.cleaned_data["plan"], days=form.cleaned_data["days"]
+                    )
+                except ApplicationError as exc:
+                    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                else:
+                    self.message_user(request, f"Gifted {form.cleaned_data['days']} days to {user.email}.")
+                    return redirect(reverse("admin:paywall_subscription_change", args=[subscription.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "title": "Gift a subscription",
+        }
+        return TemplateResponse(request, "admin/paywall/subscription/gift.html", context)
+
+
+@admin.register(MeterPolicy)
+class MeterPolicyAdmin(admin.ModelAdmin):
+    """The daily allowances; empty fields fall back to the settings. Saved through `meter_policy_update`, so a
+    change takes effect at once (the cached limits are dropped) without resetting anyone's count."""
+
+    list_display = ("__str__", "anonymous_daily_limit", "registered_daily_limit", "updated_at")
+    fields = ("anonymous_daily_limit", "registered_daily_limit")
+
+    def has_add_permission(self, request) -> bool:
+        return super().has_add_permission(request) and not MeterPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        policy = services.meter_policy_update(
+            anonymous_daily_limit=form.cleaned_data["anonymous_daily_limit"],
+            registered_daily_limit=form.cleaned_data["registered_daily_limit"],
+        )
+        obj.pk = policy.pk
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(MeterDailyStat)
+class MeterDailyStatAdmin(_ReadOnlyAdmin):
+    list_display = ("day", "readers", "metered_reads", "paywall_hits", "closed_at")
+    date_hierarchy = "day"
+
+
+@admin.register(ProviderEvent)
+class ProviderEventAdmin(_ReadOnlyAdmin):
+    list_display = ("received_at", "provider", "type", "event_id", "outcome")
+    list_filter = ("provider", "type")
+    search_fields = ("event_id", "outcome")

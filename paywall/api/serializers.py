@@ -1,0 +1,68 @@
+"""Output/input shapes of the paywall's REST endpoints."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from paywall.selectors import plan_display
+
+
+class PriceOutputSerializer(serializers.Serializer):
+    amount = serializers.IntegerField(help_text="Minor units (cents).")
+    currency = serializers.CharField()
+    interval = serializers.CharField()
+    display = serializers.CharField(help_text='e.g. "$0.50/week"')
+
+
+def price_of(plan) -> dict:
+    return {"amount": plan.amount, "currency": plan.currency, "interval": plan.interval, "display": plan_display(plan)}
+
+
+class PlanOutputSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    price = serializers.SerializerMethodField()
+    trial_days = serializers.IntegerField()
+
+    def get_price(self, plan) -> dict:
+        return PriceOutputSerializer(price_of(plan)).data
+
+
+class SubscriptionOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    plan = PlanOutputSerializer(allow_null=True)
+    is_trial = serializers.BooleanField()
+    is_comp = serializers.BooleanField()
+    current_period_start = serializers.DateTimeField(allow_null=True)
+    current_period_end = serializers.DateTimeField(allow_null=True)
+    trial_end = serializers.DateTimeField(allow_null=True)
+    past_due_since = serializers.DateTimeField(allow_null=True)
+    cancel_at_period_end = serializers.BooleanField()
+    canceled_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    provider = serializers.CharField()
+
+
+class MeSubscriptionOutputSerializer(SubscriptionOutputSerializer):
+    """The reader's latest subscription plus what it gives now (`access`) and whether a trial is still on offer."""
+
+    access = serializers.BooleanField()
+    trial_available = serializers.BooleanField()
+
+
+class CheckoutInputSerializer(serializers.Serializer):
+    plan = serializers.SlugField(max_length=50)
+
+
+class CheckoutOutputSerializer(serializers.Serializer):
+    checkout_url = serializers.URLField()
+
+
+class MeterOutputSerializer(serializers.Serializer):
+    reader_kind = serializers.CharField()
+    limit = serializers.IntegerField(allow_null=True)
+    used = serializers.IntegerField()
+    remaining = serializers.IntegerField(allow_null=True)
+    resets_at = serializers.DateTimeField()
+    period = serializers.DateField()

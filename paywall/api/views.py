@@ -1,0 +1,125 @@
+"""REST edges of the paywall: plans, the trial, checkout, the reader's subscription, the meter, Stripe webhooks.
+Views translate; the rules are in `paywall.services`."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import JsonResponse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from paywall import services
+from paywall.billing import WebhookRejected, provider_get
+from paywall.readers import reader_resolve, reader_token_attach
+from paywall.selectors import plan_list_active, subscription_entitlement, subscription_live_get
+
+from .serializers import (
+    CheckoutInputSerializer,
+    CheckoutOutputSerializer,
+    MeterOutputSerializer,
+    PlanOutputSerializer,
+    SubscriptionOutputSerializer,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def me_subscription_data(*, user) -> dict:
+    """`{"status": "none", "trial_available": ...}` or the latest subscription with `access` and
+    `trial_available`. Shared by REST and GraphQL."""
+    subscription = subscription_live_get(user=user)
+    trial_available = services.trial_available(user=user)
+    if subscription is None:
+        return {"status": "none", "trial_available": trial_available}
+    data = dict(SubscriptionOutputSerializer(subscription).data)
+    data["access"] = subscription_entitlement(subscription=subscription, now=timezone.now()) is not None
+    data["trial_available"] = trial_available
+    return data
+
+
+class PlanListApi(APIView):
+    """Public and cacheable: the plans on sale."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    def get(self, request):
+        response = Response({"results": PlanOutputSerializer(plan_list_active(), many=True).data})
+        response["Cache-Control"] = "public, max-age=300"
+        return response
+
+
+class _PrivateApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class SubscriptionTrialStartApi(_PrivateApi):
+    def post(self, request):
+        subscription = services.subscription_trial_start(user=request.user)
+        return Response(SubscriptionOutputSerializer(subscription).data, status=status.HTTP_201_CREATED)
+
+
+class SubscriptionCheckoutApi(_PrivateApi):
+    def post(self, request):
+        data = CheckoutInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        url = services.subscription_checkout_create(user=request.user, plan_code=data.validated_data["plan"])
+        return Response(CheckoutOutputSerializer({"checkout_url": url}).data)
+
+
+class MeSubscriptionApi(_PrivateApi):
+    def get(self, request):
+        return Response(me_subscription_data(user=request.user))
+
+
+class MeSubscriptionCancelApi(_PrivateApi):
+    def post(self, request):
+        subscription = services.subscription_current(user=request.user)
+        services.subscription_cancel(subscription=subscription, source="reader", actor=request.user)
+        return Response(me_subscription_data(user=request.user))
+
+
+class MeSubscriptionResumeApi(_PrivateApi):
+    def post(self, request):
+        subscription = services.subscription_current(user=request.user)
+        services.subscription_resume(subscription=subscription, source="reader", actor=request.user)
+        return Response(me_subscription_data(user=request.user))
+
+
+class MeterApi(APIView):
+    """The current reader's allowance, without counting anything."""
+
+    def get(self, request):
+        reader = reader_resolve(request)
+        response = Response(MeterOutputSerializer(services.meter_state(reader=reader)).data)
+        return reader_token_attach(response, reader)
+
+
+# Kept as a plain Django view: no DRF authentication, parsing or throttling may touch the raw body first.
+@method_decorator(csrf_exempt, name="dispatch")
+class StripeWebhookApi(View):
+    http_method_names = ["post"]
+
+    def post(self, request):
+        from paywall.billing.stripe_provider import stripe_event_process
+
+        try:
+            event = provider_get("stripe").webhook_parse(request)
+        except WebhookRejected as exc:
+            error = {"field": None, "code": "invalid_signature", "message": str(exc)}
+            return JsonResponse({"code": "invalid_signature", "message": str(exc), "errors": [error]}, status=400)
+        outcome = stripe_event_process(event=event)
+        logger.info("stripe event %s %s: %s", event["id"], event["type"], outcome)
+        return JsonResponse({"received": True, "outcome": outcome})

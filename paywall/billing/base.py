@@ -1,0 +1,43 @@
+"""The provider interface."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class WebhookRejected(Exception):
+    """The request is not a genuine, fresh provider event (bad or missing signature, stale timestamp, bad body)."""
+
+
+class BillingProvider(Protocol):
+    name: str
+
+    def checkout_session_create(self, *, user, plan) -> str:
+        """Start a checkout for `plan`; return the URL to send the reader to."""
+
+    def webhook_parse(self, request) -> Any:
+        """Verify and decode a provider callback; raise WebhookRejected if it is not genuine."""
+
+    def subscription_cancel_at_period_end(self, *, subscription, cancel: bool) -> None:
+        """Tell the provider to stop (or resume) renewing at period end."""
+
+    def subscription_cancel_now(self, *, subscription, refund: bool) -> bool:
+        """End the provider subscription at once; return True if a refund was issued."""
+
+
+class NullProvider:
+    """Subscriptions without a provider (trials, comps): nothing to tell anyone."""
+
+    name = ""
+
+    def checkout_session_create(self, *, user, plan) -> str:  # pragma: no cover - never chosen for checkout
+        raise NotImplementedError
+
+    def webhook_parse(self, request):  # pragma: no cover
+        raise WebhookRejected("No provider.")
+
+    def subscription_cancel_at_period_end(self, *, subscription, cancel: bool) -> None:
+        return None
+
+    def subscription_cancel_now(self, *, subscription, refund: bool) -> bool:
+        return False

@@ -1,0 +1,288 @@
+"""Stripe, through the official library.
+
+Checkout: a Checkout Session in `subscription` mode for the plan's `provider_price_id`, with the reader's id as
+`client_reference_id` and in the subscription's metadata (so every later event can be tied back to the reader).
+
+Webhooks (`POST /api/v1/billing/webhooks/stripe/`): the signature is verified by `stripe.Webhook.construct_event`
+(HMAC-SHA256 over `t.payload`, 300 s tolerance for old timestamps); timestamps more than 300 s in the future are
+rejected too (the library accepts them). Each event id is recorded in `ProviderEvent` (unique) in the same
+transaction that processes it, so a replayed or concurrent duplicate is acknowledged and ignored, and a failed
+processing rolls the record back for Stripe's retry. Processing never trusts the event's copy or its order: it
+re-reads the subscription with `stripe.Subscription.retrieve` and moves the local subscription to match.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+
+import stripe
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cms.core.exceptions import ApplicationError, Conflict, ServiceUnavailable
+from paywall.models import Plan, ProviderEvent, Subscription
+
+from .base import WebhookRejected
+
+logger = logging.getLogger(__name__)
+
+TOLERANCE_SECONDS = 300
+HANDLED_TYPES = {
+    "checkout.session.completed",
+    "customer.subscription.created",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+    "invoice.paid",
+    "invoice.payment_failed",
+}
+LIVE_STRIPE = {"active", "trialing"}
+DUE_STRIPE = {"past_due", "unpaid"}
+ENDED_STRIPE = {"canceled", "incomplete_expired"}
+
+
+def stripe_configure():
+    """The library, pointed at `STRIPE_API_BASE` when set (a local stand-in in tests), with the secret key."""
+    stripe.api_key = settings.STRIPE_SECRET_KEY
+    stripe.api_base = settings.STRIPE_API_BASE or "https://api.stripe.com"
+    stripe.max_network_retries = 2
+    return stripe
+
+
+def _ts(value) -> datetime | None:
+    return datetime.fromtimestamp(int(value), tz=UTC) if value else None
+
+
+class StripeProvider:
+    name = "stripe"
+
+    def checkout_session_create(self, *, user, plan) -> str:
+        from paywall.services import SubscriptionErrorCode
+
+        if not plan.provider_price_id:
+            raise ApplicationError(
+                "This plan cannot be bought online yet.", code=SubscriptionErrorCode.PLAN_UNAVAILABLE, field="plan"
+            )
+        base = f"{settings.PUBLIC_BASE_URL}{settings.PAYWALL_SUBSCRIBE_URL}"
+        client = stripe_configure()
+        metadata = {"user_id": str(user.pk), "plan": plan.code}
+        try:
+            session = client.checkout.Session.create(
+                mode="subscription",
+                line_items=[{"price": plan.provider_price_id, "quantity": 1}],
+                client_reference_id=str(user.pk),
+                customer_email=user.email,
+                metadata=metadata,
+                subscription_data={"metadata": metadata},
+                success_url=getattr(settings, "BILLING_SUCCESS_URL", "") or f"{base}?checkout=success",
+                cancel_url=getattr(settings, "BILLING_CANCEL_URL", "") or f"{base}?checkout=canceled",
+            )
+        except stripe.StripeError as exc:
+            logger.warning("stripe checkout session failed: %s", exc)
+            raise ServiceUnavailable(
+                "The payment provider is unavailable, retry shortly.", code=SubscriptionErrorCode.BILLING_UNAVAILABLE
+            ) from exc
+        return session.url
+
+    def webhook_parse(self, request) -> dict:
+        """The verified event as a plain dict. Raises WebhookRejected for anything not genuine and fresh."""
+        secret = settings.STRIPE_WEBHOOK_SECRET
+        if not secret:
+            raise WebhookRejected("Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET).")
+        payload = request.body
+        header = request.headers.get("Stripe-Signature", "")
+        try:
+            event = stripe.Webhook.construct_event(payload, header, secret, tolerance=TOLERANCE_SECONDS)
+        except (ValueError, stripe.SignatureVerificationError) as exc:
+            raise WebhookRejected(str(exc).split("\n")[0][:200]) from exc
+        timestamps = [p.split("=", 1)[1] for p in header.split(",") if p.strip().startswith("t=")]
+        try:
+            signed_at = int(timestamps[0])
+        except (IndexError, ValueError) as exc:  # pragma: no cover - construct_event already refused it
+            raise WebhookRejected("No timestamp.") from exc
+        if signed_at > time.time() + TOLERANCE_SECONDS:
+            raise WebhookRejected("Timestamp is in the future.")
+        data = event.to_dict()
+        if not data.get("id") or not data.get("type"):
+            raise WebhookRejected("Not an event.")
+        return data
+
+    def subscription_cancel_at_period_end(self, *, subscription, cancel: bool) -> None:
+        if not subscription.provider_subscription_id:
+            return
+        try:
+            stripe_configure().Subscription.modify(subscription.provider_subscription_id, cancel_at_period_end=cancel)
+        except stripe.StripeError as exc:
+            raise ServiceUnavailable("The payment provider is unavailable, retry shortly.") from exc
+
+    def subscription_cancel_now(self, *, subscription, refund: bool) -> bool:
+        """Cancel at Stripe at once; with `refund`, refund the latest paid invoice's charge (best effort)."""
+        if not subscription.provider_subscription_id:
+            return False
+        client = stripe_configure()
+        try:
+            remote = client.Subscription.cancel(subscription.provider_subscription_id).to_dict()
+            if not refund or not remote.get("latest_invoice"):
+                return False
+            invoice = client.Invoice.retrieve(remote["latest_invoice"]).to_dict()
+            target = {"payment_intent": invoice["payment_intent"]} if invoice.get("payment_intent") else None
+            target = target or ({"charge": invoice["charge"]} if invoice.get("charge") else None)
+            if target is None:
+                return False
+            client.Refund.create(**target)
+            return True
+        except stripe.StripeError as exc:
+            raise ServiceUnavailable("The payment provider is unavailable, retry shortly.") from exc
+
+
+# --- webhook processing ------------------------------------------------------------------------------------------
+
+
+def stripe_event_process(*, event: dict) -> str:
+    """Record the event once and process it, in one transaction. Returns what happened (also stored on the record).
+
+    Locking: the INSERT of the ProviderEvent row takes the unique index entry; a concurrent duplicate waits for this
+    transaction and then fails the constraint, so exactly one request processes an event id.
+    """
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = ProviderEvent.objects.create(
+                    provider="stripe", event_id=event["id"], type=event["type"][:100], payload=event
+                )
+        except IntegrityError:
+            return "duplicate"
+        outcome = _dispatch(event)
+        record.outcome = outcome[:300]
+        record.save(update_fields=["outcome"])
+    return outcome
+
+
+def _subscription_id_of(event: dict) -> tuple[str | None, dict]:
+    obj = event.get("data", {}).get("object", {}) or {}
+    kind = event["type"]
+    hints = {"user_id": None, "customer": obj.get("customer")}
+    if kind == "checkout.session.completed":
+        hints["user_id"] = obj.get("client_reference_id") or (obj.get("metadata") or {}).get("user_id")
+        return obj.get("subscription"), hints
+    if kind.startswith("customer.subscription."):
+        return obj.get("id"), hints
+    if kind.startswith("invoice."):
+        sub_id = obj.get("subscription")
+        if not sub_id:  # API versions >= 2025-03 moved it under parent.subscription_details
+            sub_id = ((obj.get("parent") or {}).get("subscription_details") or {}).get("subscription")
+        return sub_id, hints
+    return None, hints
+
+
+def _dispatch(event: dict) -> str:
+    if event["type"] not in HANDLED_TYPES:
+        return f"ignored: {event['type']}"
+    sub_id, hints = _subscription_id_of(event)
+    if not sub_id:
+        return "ignored: no subscription"
+    if isinstance(sub_id, dict):
+        sub_id = sub_id.get("id")
+    try:
+        remote = stripe_configure().Subscription.retrieve(sub_id).to_dict()
+    except stripe.StripeError as exc:
+        logger.warning("stripe subscription %s could not be read: %s", sub_id, exc)
+        raise  # rolls the ProviderEvent back: Stripe retries the webhook later
+    return stripe_subscription_sync(remote=remote, source=f"stripe:{event['type']}", hints=hints)
+
+
+def _remote_period(remote: dict) -> tuple[datetime | None, datetime | None]:
+    start, end = remote.get("current_period_start"), remote.get("current_period_end")
+    if not end:  # API versions >= 2025-03 keep the period on the subscription item
+        items = (remote.get("items") or {}).get("data") or [{}]
+        start, end = items[0].get("current_period_start"), items[0].get("current_period_end")
+    return _ts(start), _ts(end)
+
+
+def _remote_plan(remote: dict) -> Plan | None:
+    items = (remote.get("items") or {}).get("data") or []
+    price_ids = [((item.get("price") or {}).get("id")) for item in items]
+    plan = Plan.objects.filter(provider_price_id__in=[p for p in price_ids if p]).first()
+    if plan is None and (remote.get("metadata") or {}).get("plan"):
+        plan = Plan.objects.filter(code=remote["metadata"]["plan"]).first()
+    return plan
+
+
+def _remote_user(remote: dict, hints: dict):
+    User = get_user_model()
+    user_id = (remote.get("metadata") or {}).get("user_id") or hints.get("user_id")
+    if user_id and str(user_id).isdigit():
+        user = User.objects.filter(pk=int(user_id)).first()
+        if user is not None:
+            return user
+    customer = remote.get("customer") or hints.get("customer")
+    if customer:
+        sub = Subscription.objects.filter(provider="stripe", provider_customer_id=customer).select_related("user")
+        sub = sub.first()
+        if sub is not None:
+            return sub.user
+    return None
+
+
+def stripe_subscription_sync(*, remote: dict, source: str, hints: dict | None = None) -> str:
+    """Move the local subscription to the state of the Stripe subscription `remote` (freshly retrieved)."""
+    from paywall import services
+
+    hints = hints or {}
+    S = Subscription.Status
+    status = remote.get("status")
+    start, end = _remote_period(remote)
+    local = Subscription.objects.filter(provider="stripe", provider_subscription_id=remote["id"]).first()
+    if local is None:
+        if status not in LIVE_STRIPE | DUE_STRIPE:
+            return f"ignored: unknown subscription in status {status}"
+        user, plan = _remote_user(remote, hints), _remote_plan(remote)
+        if user is None or plan is None:
+            return "ignored: reader or plan not found"
+        try:
+            local = services.subscription_activate(
+                user=user,
+                plan=plan,
+                source=source,
+                provider="stripe",
+                provider_customer_id=remote.get("customer") or "",
+                provider_subscription_id=remote["id"],
+                period_start=start,
+                period_end=end,
+            )
+        except Conflict as exc:
+            return f"conflict: {exc.message}"
+        outcome = "activated"
+    else:
+        outcome = "unchanged"
+    if local.status not in Subscription.LIVE_STATUSES:
+        return f"{outcome}: local subscription already {local.status}"
+    if status in LIVE_STRIPE:
+        if local.status == S.PAST_DUE or (end and local.current_period_end and end > local.current_period_end):
+            services.subscription_renew(subscription=local, source=source, period_start=start, period_end=end)
+            outcome = "renewed"
+    elif status in DUE_STRIPE:
+        if local.status == S.ACTIVE:
+            services.subscription_mark_past_due(subscription=local, source=source)
+            outcome = "past_due"
+    elif status in ENDED_STRIPE:
+        ended = _ts(remote.get("ended_at")) or timezone.now()
+        if local.cancel_at_period_end or (end and ended >= end - timedelta(minutes=5)):
+            services.subscription_expire(subscription=local, source=source)
+            return "expired"
+        services.subscription_cancel_now(subscription=local, source=source, notify_provider=False)
+        return "canceled"
+    else:
+        return f"{outcome}: status {status} not mapped"
+    local.refresh_from_db()
+    wants_cancel = bool(remote.get("cancel_at_period_end"))
+    if wants_cancel and not local.cancel_at_period_end:
+        services.subscription_cancel(subscription=local, source=source, notify_provider=False)
+        outcome = "cancel at period end" if outcome == "unchanged" else f"{outcome}, cancel at period end"
+    elif not wants_cancel and local.cancel_at_period_end:
+        services.subscription_resume(subscription=local, source=source, notify_provider=False)
+        outcome = "resumed" if outcome == "unchanged" else f"{outcome}, resumed"
+    return outcome

@@ -1,0 +1,93 @@
+"""GraphQL types of the paywall: plans and prices, the reader's subscription, the meter."""
+
+from __future__ import annotations
+
+import graphene
+from django.utils import timezone
+from graphene_django import DjangoObjectType
+
+from paywall.models import Plan
+from paywall.selectors import plan_display, subscription_entitlement, subscription_live_get
+from paywall.services import trial_available
+
+
+class PriceType(graphene.ObjectType):
+    amount = graphene.Int(required=True, description="Minor units (cents).")
+    currency = graphene.String(required=True)
+    interval = graphene.String(required=True)
+    display = graphene.String(required=True, description='e.g. "$0.50/week"')
+
+    class Meta:
+        name = "Price"
+
+
+class PlanType(DjangoObjectType):
+    interval = graphene.String(required=True)
+    price = graphene.Field(PriceType, required=True)
+
+    class Meta:
+        model = Plan
+        name = "Plan"
+        fields = ("code", "name", "trial_days")
+
+    @staticmethod
+    def resolve_price(plan: Plan, info):
+        display = plan_display(plan)
+        return {"amount": plan.amount, "currency": plan.currency, "interval": plan.interval, "display": display}
+
+
+class ReaderSubscriptionType(graphene.ObjectType):
+    """The reader's latest subscription, or `status: "none"` (all other fields null) when there is none."""
+
+    status = graphene.String(required=True, description="trialing, active, past_due, expired, canceled or none.")
+    trial_available = graphene.Boolean(required=True)
+    access = graphene.Boolean(required=True, description="Whether it gives full access now.")
+    plan = graphene.Field(PlanType)
+    is_trial = graphene.Boolean()
+    is_comp = graphene.Boolean()
+    current_period_start = graphene.DateTime()
+    current_period_end = graphene.DateTime()
+    trial_end = graphene.DateTime()
+    past_due_since = graphene.DateTime()
+    cancel_at_period_end = graphene.Boolean()
+    canceled_at = graphene.DateTime()
+    ended_at = graphene.DateTime()
+
+    class Meta:
+        name = "ReaderSubscription"
+
+
+FIELDS = (
+    "status",
+    "plan",
+    "is_trial",
+    "is_comp",
+    "current_period_start",
+    "current_period_end",
+    "trial_end",
+    "past_due_since",
+    "cancel_at_period_end",
+    "canceled_at",
+    "ended_at",
+)
+
+
+def reader_subscription(*, user) -> dict:
+    sub = subscription_live_get(user=user)
+    data = {"status": "none", "trial_available": trial_available(user=user), "access": False}
+    if sub is not None:
+        data.update({name: getattr(sub, name) for name in FIELDS})
+        data["access"] = subscription_entitlement(subscription=sub, now=timezone.now()) is not None
+    return data
+
+
+class MeterType(graphene.ObjectType):
+    reader_kind = graphene.String(required=True)
+    limit = graphene.Int(description="Null when unlimited.")
+    used = graphene.Int(required=True)
+    remaining = graphene.Int(description="Null when unlimited.")
+    resets_at = graphene.DateTime(required=True)
+    period = graphene.Date(required=True)
+
+    class Meta:
+        name = "Meter"
