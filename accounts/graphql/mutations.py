@@ -1,5 +1,201 @@
+"""Accounts mutations: each calls the same service as REST and maps its errors to `errors: [Error!]!`.
+
+GraphQL never creates a cookie session: `login` returns a JWT pair; send `Authorization: Bearer <access>`.
+"""
+
+from __future__ import annotations
+
 import graphene
+from django.contrib.auth import logout as session_logout
+
+from accounts import services
+from accounts.api.paywall_bridge import anonymous_reads_merge
+from accounts.api.views import REGISTER_ACCEPTED, RESET_ACCEPTED
+from accounts.throttling import LoginRateThrottle, PasswordResetRateThrottle, RegisterRateThrottle, client_ip
+from cms.core.exceptions import ApplicationError
+from cms.graphql.mutations import ServiceMutation, mutation_errors, require_user
+from cms.graphql.types import ErrorType
+
+from .types import AccountType
+
+
+def _throttle(info, throttle_class) -> None:
+    throttle = throttle_class()
+    if not throttle.allow_request(info.context, None):
+        wait = throttle.wait()
+        raise ApplicationError(
+            "Too many requests. Try again later.",
+            code="throttled",
+            status=429,
+            extra={"retry_after": int(wait or 60)},
+        )
+
+
+class Register(ServiceMutation):
+    """Always answers the same (accepted) for a new or an existing address; errors only for invalid input."""
+
+    class Arguments:
+        email = graphene.String(required=True)
+        password = graphene.String(required=True)
+        display_name = graphene.String()
+
+    accepted = graphene.Boolean()
+    message = graphene.String()
+
+    @classmethod
+    def perform(cls, root, info, *, email, password, display_name=""):
+        _throttle(info, RegisterRateThrottle)
+        user = services.user_register(email=email, password=password, display_name=display_name or "")
+        if user is not None:
+            anonymous_reads_merge(request=info.context, user=user)
+        return {"accepted": True, "message": REGISTER_ACCEPTED}
+
+
+class VerifyEmail(ServiceMutation):
+    class Arguments:
+        token = graphene.String(required=True)
+
+    verified = graphene.Boolean()
+
+    @classmethod
+    def perform(cls, root, info, *, token):
+        services.user_email_verify(token=token)
+        return {"verified": True}
+
+
+class ResendVerificationEmail(ServiceMutation):
+    login_required = True
+
+    accepted = graphene.Boolean()
+
+    @classmethod
+    def perform(cls, root, info):
+        services.email_verification_resend(user=info.context.user)
+        return {"accepted": True}
+
+
+class Login(ServiceMutation):
+    class Arguments:
+        email = graphene.String(required=True)
+        password = graphene.String(required=True)
+
+    access = graphene.String()
+    refresh = graphene.String()
+    user = graphene.Field(AccountType)
+    retry_after = graphene.Int(description="Seconds to wait when sign-in is locked (code 'login_locked').")
+
+    @classmethod
+    def perform(cls, root, info, *, email, password):
+        _throttle(info, LoginRateThrottle)
+        try:
+            user = services.user_authenticate(email=email, password=password, ip=client_ip(info.context))
+        except services.LoginLocked as exc:
+            return cls(errors=[ErrorType(**e) for e in mutation_errors(exc)], retry_after=exc.retry_after)
+        anonymous_reads_merge(request=info.context, user=user)
+        pair = services.token_pair_issue(user=user)
+        return {"access": pair.access, "refresh": pair.refresh, "user": user}
+
+
+class RefreshToken(ServiceMutation):
+    class Arguments:
+        refresh = graphene.String(required=True)
+
+    access = graphene.String()
+    refresh = graphene.String()
+
+    @classmethod
+    def perform(cls, root, info, *, refresh):
+        pair = services.token_refresh(refresh=refresh)
+        return {"access": pair.access, "refresh": pair.refresh}
+
+
+class Logout(ServiceMutation):
+    class Arguments:
+        refresh = graphene.String(required=True)
+
+    ok = graphene.Boolean()
+
+    @classmethod
+    def perform(cls, root, info, *, refresh):
+        services.token_revoke(refresh=refresh)
+        if getattr(info.context, "session", None) is not None and not getattr(info.context, "_mh_bearer", False):
+            session_logout(info.context)
+        return {"ok": True}
+
+
+class RequestPasswordReset(ServiceMutation):
+    """Always answers the same (accepted), whether or not an account uses the address."""
+
+    class Arguments:
+        email = graphene.String(required=True)
+
+    accepted = graphene.Boolean()
+    message = graphene.String()
+
+    @classmethod
+    def perform(cls, root, info, *, email):
+        _throttle(info, PasswordResetRateThrottle)
+        services.password_reset_request(email=email)
+        return {"accepted": True, "message": RESET_ACCEPTED}
+
+
+class ResetPassword(ServiceMutation):
+    class Arguments:
+        uid = graphene.String(required=True)
+        token = graphene.String(required=True)
+        new_password = graphene.String(required=True)
+
+    ok = graphene.Boolean()
+
+    @classmethod
+    def perform(cls, root, info, *, uid, token, new_password):
+        _throttle(info, PasswordResetRateThrottle)
+        services.password_reset_confirm(uid=uid, token=token, new_password=new_password)
+        return {"ok": True}
+
+
+class UpdateProfile(ServiceMutation):
+    """Only these arguments exist: staff status, subscription and meter cannot be written."""
+
+    class Arguments:
+        display_name = graphene.String()
+        email = graphene.String(description="A new address is verified before use; needs currentPassword.")
+        current_password = graphene.String()
+        newsletter = graphene.Boolean()
+        notify_replies = graphene.Boolean()
+
+    user = graphene.Field(AccountType)
+
+    login_required = True
+
+    @classmethod
+    def perform(cls, root, info, **arguments):
+        user = services.user_profile_update(user=require_user(info), **arguments)
+        return {"user": user}
+
+
+class DeleteAccount(ServiceMutation):
+    class Arguments:
+        password = graphene.String(required=True)
+
+    ok = graphene.Boolean()
+
+    login_required = True
+
+    @classmethod
+    def perform(cls, root, info, *, password):
+        services.user_delete(user=require_user(info), password=password)
+        return {"ok": True}
 
 
 class AccountsMutations(graphene.ObjectType):
-    pass
+    register = Register.Field()
+    verify_email = VerifyEmail.Field()
+    resend_verification_email = ResendVerificationEmail.Field()
+    login = Login.Field()
+    refresh_token = RefreshToken.Field()
+    logout = Logout.Field()
+    request_password_reset = RequestPasswordReset.Field()
+    reset_password = ResetPassword.Field()
+    update_profile = UpdateProfile.Field()
+    delete_account = DeleteAccount.Field()

@@ -1,0 +1,108 @@
+"""Admin for readers and staff, and for frontend API keys (created here, shown once, revocable)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+
+from . import services
+from .models import ApiKey, User
+
+
+class VerifiedFilter(admin.SimpleListFilter):
+    title = "email verified"
+    parameter_name = "verified"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "Verified"), ("no", "Not verified"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(email_verified_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(email_verified_at__isnull=True)
+        return queryset
+
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "display_name")
+
+
+class UserEditForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"  # noqa: DJ007 - the admin's fieldsets choose what is shown
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserEditForm
+    add_form = UserCreationForm
+    list_display = ("email", "display_name", "is_verified", "is_staff", "is_active", "date_joined", "last_login")
+    list_filter = (VerifiedFilter, "is_staff", "is_superuser", "is_active", "newsletter", "groups")
+    search_fields = ("email", "display_name", "pending_email")
+    ordering = ("-date_joined",)
+    readonly_fields = ("date_joined", "last_login", "email_verified_at", "pending_email")
+    filter_horizontal = ("groups", "user_permissions")
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Profile", {"fields": ("display_name", "newsletter", "notify_replies")}),
+        ("Verification", {"fields": ("email_verified_at", "pending_email")}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Dates", {"fields": ("date_joined", "last_login")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "display_name", "password1", "password2")}),)
+    actions = ("mark_verified",)
+
+    @admin.display(boolean=True, description="verified", ordering="email_verified_at")
+    def is_verified(self, obj):
+        return obj.is_verified
+
+    @admin.action(description="Mark the selected accounts' email as verified", permissions=["change"])
+    def mark_verified(self, request, queryset):
+        for user in queryset:
+            services.user_email_mark_verified(user=user)
+        self.message_user(request, f"{queryset.count()} account(s) marked verified.", messages.SUCCESS)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ("name", "prefix", "is_active", "created_by", "created_at", "last_used_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("name", "prefix")
+    readonly_fields = ("prefix", "created_by", "created_at", "last_used_at", "revoked_at")
+    fields = ("name", "prefix", "created_by", "created_at", "last_used_at", "revoked_at")
+    actions = ("revoke",)
+
+    @admin.display(boolean=True, description="active")
+    def is_active(self, obj):
+        return obj.is_active
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is None else (*self.readonly_fields, "name")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # a key is immutable once created; revoke it and create another
+        key, raw = services.api_key_create(name=form.cleaned_data["name"], created_by=request.user)
+        obj.pk = key.pk
+        obj.__dict__.update({f.attname: getattr(key, f.attname) for f in key._meta.concrete_fields})
+        obj._state.adding = False
+        self.message_user(
+            request,
+            f"API key for “{key.name}”: {raw} — copy it now, it will not be shown again. "
+            "Send it as the X-Api-Key header.",
+            messages.WARNING,
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead, so last use and revocation stay on record
+
+    @admin.action(description="Revoke the selected keys", permissions=["change"])
+    def revoke(self, request, queryset):
+        for key in queryset:
+            services.api_key_revoke(key=key)
+        self.message_user(request, f"{queryset.count()} key(s) revoked.", messages.SUCCESS)

@@ -1,0 +1,52 @@
+"""Where accounts meets the paywall (edges only: REST views and GraphQL resolvers call these).
+
+The profile's read-only `subscription` and `meter` come from paywall's own selectors and services; an anonymous
+reader's reads move to the account on login or registration through `paywall.services.meter_merge`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.utils import timezone
+
+from paywall.readers import Reader, reader_token_from_request, reader_token_read
+from paywall.selectors import plan_display, subscription_entitlement, subscription_live_get
+from paywall.services import meter_merge, meter_state
+
+logger = logging.getLogger(__name__)
+
+
+def subscription_summary(*, user) -> dict | None:
+    """The reader's subscription as the profile shows it (read-only)."""
+    subscription = subscription_live_get(user=user)
+    if subscription is None:
+        return None
+    entitlement = subscription_entitlement(subscription=subscription, now=timezone.now())
+    plan = subscription.plan
+    return {
+        "status": subscription.status,
+        "entitled": entitlement is not None,
+        "kind": entitlement.kind if entitlement else None,
+        "plan": plan.code if plan else None,
+        "plan_display": plan_display(plan) if plan else None,
+        "is_trial": subscription.is_trial,
+        "is_comp": subscription.is_comp,
+        "current_period_end": subscription.current_period_end,
+        "trial_end": subscription.trial_end,
+        "cancel_at_period_end": subscription.cancel_at_period_end,
+    }
+
+
+def meter_summary(*, user) -> dict:
+    """The reader's allowance today (read-only)."""
+    state = meter_state(reader=Reader(user=user))
+    return {k: state[k] for k in ("reader_kind", "limit", "used", "remaining", "resets_at")}
+
+
+def anonymous_reads_merge(*, request, user) -> int:
+    """Move the reads of the anonymous reader behind this request (X-Reader-Token / mh_reader) to `user`."""
+    anon_id = reader_token_read(reader_token_from_request(request))
+    if not anon_id:
+        return 0
+    return meter_merge(anon_id=anon_id, user=user)

@@ -1,0 +1,207 @@
+"""Accounts REST API: /api/v1/auth/* and /api/v1/me/. Thin: validate input, call a service, shape output."""
+
+from __future__ import annotations
+
+from django.contrib.auth import login as session_login
+from django.contrib.auth import logout as session_logout
+from django.middleware.csrf import get_token
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, status
+from rest_framework.authentication import CSRFCheck
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+from accounts import services
+from accounts.throttling import (
+    LoginRateThrottle,
+    PasswordResetRateThrottle,
+    RegisterRateThrottle,
+    client_ip,
+)
+
+from . import serializers as s
+from .paywall_bridge import anonymous_reads_merge, meter_summary, subscription_summary
+
+REGISTER_ACCEPTED = "If this address can be registered, we have sent an email to it. Check your inbox."
+RESET_ACCEPTED = "If an account uses this address, we have sent it a link to reset the password."
+
+
+def me_payload(user) -> dict:
+    data = {
+        "id": user.pk,
+        "email": user.email,
+        "pending_email": user.pending_email,
+        "display_name": user.display_name,
+        "is_verified": user.is_verified,
+        "email_verified_at": user.email_verified_at,
+        "newsletter": user.newsletter,
+        "notify_replies": user.notify_replies,
+        "is_staff": user.is_staff,
+        "date_joined": user.date_joined,
+        "subscription": subscription_summary(user=user),
+        "meter": meter_summary(user=user),
+    }
+    return s.MeOutputSerializer(data).data
+
+
+def _enforce_csrf(request) -> None:
+    """The same check SessionAuthentication runs: a request that asks for a session cookie must carry the token."""
+
+    def _noop(_request):  # pragma: no cover - never called
+        return None
+
+    check = CSRFCheck(_noop)
+    check.process_request(request)
+    reason = check.process_view(request, None, (), {})
+    if reason:
+        raise exceptions.PermissionDenied(f"CSRF Failed: {reason}")
+
+
+def _private(response: Response) -> Response:
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class CsrfTokenApi(APIView):
+    """Sets the `csrftoken` cookie (and returns the token) for browser frontends using cookie sessions."""
+
+    authentication_classes: list = []
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        return _private(Response({"csrf_token": get_token(request._request)}))
+
+
+class RegisterApi(APIView):
+    authentication_classes: list = []
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, RegisterRateThrottle]
+
+    @extend_schema(request=s.RegisterInputSerializer, responses={202: s.AcceptedSerializer})
+    def post(self, request):
+        data = s.RegisterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_register(**data.validated_data)
+        if user is not None:
+            anonymous_reads_merge(request=request, user=user)
+        return _private(Response({"detail": REGISTER_ACCEPTED}, status=status.HTTP_202_ACCEPTED))
+
+
+class EmailVerifyApi(APIView):
+    authentication_classes: list = []
+
+    @extend_schema(request=s.TokenInputSerializer, responses={200: s.AcceptedSerializer})
+    def post(self, request):
+        data = s.TokenInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_email_verify(token=data.validated_data["token"])
+        return _private(Response({"detail": "Your email address is verified."}))
+
+
+class EmailVerifyResendApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={202: s.AcceptedSerializer})
+    def post(self, request):
+        services.email_verification_resend(user=request.user)
+        return _private(Response({"detail": "Verification email sent if needed."}, status=status.HTTP_202_ACCEPTED))
+
+
+class LoginApi(APIView):
+    authentication_classes: list = []
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, LoginRateThrottle]
+
+    @extend_schema(request=s.LoginInputSerializer, responses={200: s.LoginOutputSerializer})
+    def post(self, request):
+        data = s.LoginInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        want_session = data.validated_data["session"]
+        if want_session:
+            _enforce_csrf(request._request)
+        try:
+            user = services.user_authenticate(
+                email=data.validated_data["email"],
+                password=data.validated_data["password"],
+                ip=client_ip(request),
+                request=request._request,
+            )
+        except services.LoginLocked as exc:
+            raise exceptions.Throttled(wait=exc.retry_after, detail=exc.message, code=exc.code) from exc
+        anonymous_reads_merge(request=request, user=user)
+        pair = services.token_pair_issue(user=user)
+        if want_session:
+            session_login(request._request, user)
+        return _private(Response({"access": pair.access, "refresh": pair.refresh, "user": me_payload(user)}))
+
+
+class TokenRefreshApi(APIView):
+    authentication_classes: list = []
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, LoginRateThrottle]
+
+    @extend_schema(request=s.RefreshInputSerializer, responses={200: s.TokenPairSerializer})
+    def post(self, request):
+        data = s.RefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        pair = services.token_refresh(refresh=data.validated_data["refresh"])
+        return _private(Response({"access": pair.access, "refresh": pair.refresh}))
+
+
+class LogoutApi(APIView):
+    """Blacklists the refresh token (if given) and ends the cookie session (if any; CSRF token required)."""
+
+    @extend_schema(request=s.LogoutInputSerializer, responses={204: None})
+    def post(self, request):
+        data = s.LogoutInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if data.validated_data.get("refresh"):
+            services.token_revoke(refresh=data.validated_data["refresh"])
+        session_logout(request._request)
+        return _private(Response(status=status.HTTP_204_NO_CONTENT))
+
+
+class PasswordResetApi(APIView):
+    authentication_classes: list = []
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, PasswordResetRateThrottle]
+
+    @extend_schema(request=s.PasswordResetInputSerializer, responses={202: s.AcceptedSerializer})
+    def post(self, request):
+        data = s.PasswordResetInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_reset_request(email=data.validated_data["email"])
+        return _private(Response({"detail": RESET_ACCEPTED}, status=status.HTTP_202_ACCEPTED))
+
+
+class PasswordResetConfirmApi(APIView):
+    authentication_classes: list = []
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, PasswordResetRateThrottle]
+
+    @extend_schema(request=s.PasswordResetConfirmInputSerializer, responses={200: s.AcceptedSerializer})
+    def post(self, request):
+        data = s.PasswordResetConfirmInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_reset_confirm(**data.validated_data)
+        return _private(Response({"detail": "Your password has been changed. Sign in with the new one."}))
+
+
+class MeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.MeOutputSerializer})
+    def get(self, request):
+        return _private(Response(me_payload(request.user)))
+
+    @extend_schema(request=s.MeUpdateInputSerializer, responses={200: s.MeOutputSerializer})
+    def patch(self, request):
+        data = s.MeUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_profile_update(user=request.user, **data.validated_data)
+        return _private(Response(me_payload(user)))
+
+    @extend_schema(request=s.MeDeleteInputSerializer, responses={204: None})
+    def delete(self, request):
+        data = s.MeDeleteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_delete(user=request.user, password=data.validated_data["password"])
+        session_logout(request._request)
+        return _private(Response(status=status.HTTP_204_NO_CONTENT))

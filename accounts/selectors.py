@@ -1,0 +1,61 @@
+"""Reads of accounts: users by address, API keys by raw key, the profile view of a user."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+
+from .models import ApiKey
+
+User = get_user_model()
+
+API_KEY_PREFIX = "mh_"
+
+
+def user_get_by_email(*, email: str):
+    """The account whose address (case-insensitive) is `email`, or None."""
+    if not email:
+        return None
+    return User.objects.filter(email__iexact=email.strip()).first()
+
+
+def user_email_taken(*, email: str, exclude_user_id: int | None = None) -> bool:
+    qs = User.objects.filter(email__iexact=email.strip())
+    if exclude_user_id is not None:
+        qs = qs.exclude(pk=exclude_user_id)
+    return qs.exists()
+
+
+def user_list_for_admin() -> QuerySet:
+    return User.objects.all().prefetch_related("groups")
+
+
+def api_key_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def api_key_parse_prefix(raw: str) -> str | None:
+    if not isinstance(raw, str) or not raw.startswith(API_KEY_PREFIX) or len(raw) > 200:
+        return None
+    prefix, sep, secret = raw[len(API_KEY_PREFIX) :].partition("_")
+    if not sep or not prefix or not secret:
+        return None
+    return prefix
+
+
+def api_key_get_active(*, raw: str) -> ApiKey | None:
+    """The unrevoked key matching `raw` (looked up by its prefix, compared by digest in constant time), or None."""
+    prefix = api_key_parse_prefix(raw)
+    if prefix is None:
+        return None
+    key = ApiKey.objects.filter(prefix=prefix, revoked_at__isnull=True).first()
+    if key is None or not hmac.compare_digest(key.key_hash, api_key_hash(raw)):
+        return None
+    return key
+
+
+def api_key_list() -> QuerySet:
+    return ApiKey.objects.select_related("created_by").order_by("-created_at")

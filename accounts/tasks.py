@@ -1,0 +1,15 @@
+"""Accounts housekeeping. Emails are sent by `core.email_send` (through `cms.core.email.email_enqueue`)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+
+@shared_task(name="accounts.tokens_flush", max_retries=3, default_retry_delay=60)
+def tokens_flush_task() -> int:
+    """Delete expired outstanding/blacklisted refresh tokens (simplejwt's flushexpiredtokens). Idempotent."""
+    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+    deleted, _ = OutstandingToken.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted

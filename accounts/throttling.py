@@ -1,0 +1,198 @@
+"""Who is asking (client address behind trusted proxies), brute-force lockout, and DRF throttles.
+
+Lockout counters live in the Django cache (Redis in production, in-process in the embedded default) and are
+incremented atomically:
+
+- per account (keyed by the submitted address, whether or not an account exists, so the answer reveals nothing):
+  `ACCOUNTS_LOCKOUT_FAILURES` (5) failures within `ACCOUNTS_LOCKOUT_WINDOW` (15 min) lock that address for
+  `ACCOUNTS_LOCKOUT_SECONDS` (15 min), the right password included;
+- per client address: `ACCOUNTS_IP_FAILURES` (50) failures within `ACCOUNTS_IP_WINDOW` (1 hour) lock the address out
+  of every account until the window ends. Other accounts are never locked by one account's failures below that.
+
+`X-Forwarded-For` is read only when the direct peer is in `settings.TRUSTED_PROXIES` (addresses or CIDR ranges).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import math
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework import throttling
+
+
+def _conf(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+@lru_cache(maxsize=32)
+def _networks(proxies: tuple[str, ...]) -> tuple:
+    nets = []
+    for item in proxies:
+        try:
+            nets.append(ipaddress.ip_network(item.strip(), strict=False))
+        except ValueError:
+            continue
+    return tuple(nets)
+
+
+def _is_trusted(addr: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(addr)
+    except ValueError:
+        return False
+    return any(ip in net for net in _networks(tuple(settings.TRUSTED_PROXIES)))
+
+
+def client_ip(request) -> str:
+    """The client's address: REMOTE_ADDR, or the right-most untrusted hop of X-Forwarded-For behind a trusted proxy."""
+    meta = getattr(request, "META", {})
+    remote = meta.get("REMOTE_ADDR", "") or "unknown"
+    if not settings.TRUSTED_PROXIES or not _is_trusted(remote):
+        return remote
+    hops = [h.strip() for h in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return remote  # garbage in the chain: do not trust any of it
+        if not _is_trusted(hop):
+            return hop
+    return hops[0] if hops else remote
+
+
+# --- lockout ------------------------------------------------------------------------------------------------------
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
+
+
+def _keys(kind: str, value: str) -> tuple[str, str]:
+    d = _digest(value)
+    return f"accounts:login-fail:{kind}:{d}", f"accounts:login-lock:{kind}:{d}"
+
+
+def _incr(key: str, window: int) -> int:
+    """Atomic increment of a counter that expires `window` seconds after its first increment."""
+    cache.add(key, 0, timeout=window)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 0, timeout=window)
+        return cache.incr(key)
+
+
+@dataclass(frozen=True)
+class Lock:
+    retry_after: int  # seconds
+
+
+def _lock_get(lock_key: str, now: float) -> Lock | None:
+    until = cache.get(lock_key)
+    if until is None or until <= now:
+        return None
+    return Lock(retry_after=max(1, math.ceil(until - now)))
+
+
+def login_lock_get(*, email: str, ip: str) -> Lock | None:
+    """The lock that refuses a login attempt for this address from this client, if any."""
+    now = time.time()
+    return _lock_get(_keys("acct", email)[1], now) or _lock_get(_keys("ip", ip)[1], now)
+
+
+def login_failure_record(*, email: str, ip: str) -> Lock | None:
+    """Count a failed attempt; returns the lock it triggered, if any."""
+    now = time.time()
+    lock = None
+    acct_fail, acct_lock = _keys("acct", email)
+    if _incr(acct_fail, _conf("ACCOUNTS_LOCKOUT_WINDOW", 15 * 60)) >= _conf("ACCOUNTS_LOCKOUT_FAILURES", 5):
+        seconds = _conf("ACCOUNTS_LOCKOUT_SECONDS", 15 * 60)
+        cache.set(acct_lock, now + seconds, timeout=seconds)
+        cache.delete(acct_fail)
+        lock = Lock(retry_after=seconds)
+    ip_fail, ip_lock = _keys("ip", ip)
+    ip_window = _conf("ACCOUNTS_IP_WINDOW", 3600)
+    if _incr(ip_fail, ip_window) >= _conf("ACCOUNTS_IP_FAILURES", 50):
+        cache.set(ip_lock, now + ip_window, timeout=ip_window)
+        cache.delete(ip_fail)
+        lock = lock or Lock(retry_after=ip_window)
+    return lock
+
+
+def login_success_record(*, email: str) -> None:
+    cache.delete(_keys("acct", email)[0])
+
+
+def login_lock_clear(*, email: str) -> None:
+    """Forget failures and lock for an address (after its owner proved control of it, e.g. by a password reset)."""
+    cache.delete_many(list(_keys("acct", email)))
+
+
+# --- DRF throttles ------------------------------------------------------------------------------------------------
+
+
+def _is_api_key(request) -> bool:
+    from .models import ApiKey
+
+    return isinstance(getattr(request, "auth", None), ApiKey)
+
+
+class ClientIpMixin:
+    def get_ident(self, request):
+        return client_ip(request)
+
+
+class AnonRateThrottle(ClientIpMixin, throttling.AnonRateThrottle):
+    """DRF's anon throttle keyed by the real client address; requests carrying a valid API key are exempt."""
+
+    def allow_request(self, request, view):
+        if _is_api_key(request):
+            return True
+        return super().allow_request(request, view)
+
+
+class UserRateThrottle(ClientIpMixin, throttling.UserRateThrottle):
+    """DRF's user throttle keyed by the real client address; requests carrying a valid API key are exempt."""
+
+    def allow_request(self, request, view):
+        if _is_api_key(request):
+            return True
+        return super().allow_request(request, view)
+
+
+class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
+    """The `apikey` rate, per key, for requests authenticated by `X-Api-Key`; no effect on other requests."""
+
+    scope = "apikey"
+
+    def get_cache_key(self, request, view):
+        if not _is_api_key(request):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+
+
+class LoginRateThrottle(ClientIpMixin, throttling.SimpleRateThrottle):
+    """The `login` rate per client address (on top of the per-account lockout)."""
+
+    scope = "login"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class PasswordResetRateThrottle(LoginRateThrottle):
+    """The `login` rate per client address, counted separately for reset requests."""
+
+    cache_format = "throttle_password_reset_%(scope)s_%(ident)s"
+
+
+class RegisterRateThrottle(LoginRateThrottle):
+    """The `register` rate per client address."""
+
+    scope = "register"
