@@ -56,6 +56,13 @@ def webhook_deliver_task(self, delivery_id: int) -> str:
     backoff, at most 5 times; the last attempt marks the delivery failed instead of raising."""
     from .webhooks import WebhookRetryable, webhook_backoff, webhook_deliver
 
+    if self.request.is_eager:
+        # No broker (embedded dev mode, tests): nothing can schedule a later retry, so retry in-process at once.
+        for retries in range(self.max_retries + 1):
+            try:
+                return webhook_deliver(delivery_id=delivery_id, final=retries >= self.max_retries)
+            except WebhookRetryable:
+                continue
     try:
         return webhook_deliver(delivery_id=delivery_id, final=self.request.retries >= self.max_retries)
     except WebhookRetryable as exc:

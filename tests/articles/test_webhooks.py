@@ -1,0 +1,184 @@
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from articles.models import Article, WebhookDelivery, WebhookEndpoint
+from articles.services import article_publish, article_unpublish
+from articles.services.events import article_changed
+from articles.tasks import webhook_deliver_task
+from articles.webhooks import WEBHOOK_MAX_ATTEMPTS, webhook_backoff, webhook_signature_verify
+from tests.articles.factories import ArticleFactory
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "s3cret-for-tests"
+
+
+class Receiver:
+    """A real HTTP endpoint on 127.0.0.1 that records requests and answers with the next queued status."""
+
+    def __init__(self, statuses):
+        self.statuses = list(statuses)
+        self.requests: list[dict] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append({"headers": dict(self.headers), "body": body})
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver_factory():
+    started = []
+
+    def make(statuses=()):
+        receiver = Receiver(statuses).__enter__()
+        started.append(receiver)
+        return receiver
+
+    yield make
+    for receiver in started:
+        receiver.__exit__()
+
+
+def test_publish_delivers_a_signed_event(receiver_factory, django_capture_on_commit_callbacks):
+    # given
+    receiver = receiver_factory()
+    endpoint = WebhookEndpoint.objects.create(url=receiver.url, secret=SECRET)
+    article = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        article = article_publish(article=article)
+
+    # then
+    assert len(receiver.requests) == 1
+    request = receiver.requests[0]
+    assert webhook_signature_verify(
+        secret=SECRET, body=request["body"], header=request["headers"]["X-Masthead-Signature"]
+    )
+    assert not webhook_signature_verify(
+        secret="wrong", body=request["body"], header=request["headers"]["X-Masthead-Signature"]
+    )
+    assert request["headers"]["X-Masthead-Event"] == "article.published"
+    payload = json.loads(request["body"])
+    assert payload["event"] == "article.published"
+    assert payload["article_id"] == article.pk and payload["slug"] == article.slug
+    assert payload["version"] == article.version
+    assert payload["url"].endswith(f"/api/v1/articles/{article.slug}/")
+    assert "body" not in payload and b"SECRET-AFTER-BOUNDARY" not in request["body"]
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert request["headers"]["X-Masthead-Delivery"] == str(delivery.pk)
+    assert delivery.status == "delivered" and delivery.attempts == 1 and delivery.response_code == 200
+    assert delivery.delivered_at is not None
+
+
+def test_endpoint_gets_only_the_events_it_wants(receiver_factory, django_capture_on_commit_callbacks):
+    receiver = receiver_factory()
+    WebhookEndpoint.objects.create(url=receiver.url, secret=SECRET, events=["article.unpublished"])
+    WebhookEndpoint.objects.create(url=receiver.url, secret=SECRET, active=False)
+    article = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        article = article_publish(article=article)
+    assert receiver.requests == []
+    with django_capture_on_commit_callbacks(execute=True):
+        article_unpublish(article=article)
+    assert [r["headers"]["X-Masthead-Event"] for r in receiver.requests] == ["article.unpublished"]
+
+
+def test_retries_after_a_server_error_then_delivers(receiver_factory, django_capture_on_commit_callbacks):
+    receiver = receiver_factory(statuses=[500, 503])
+    endpoint = WebhookEndpoint.objects.create(url=receiver.url, secret=SECRET)
+    article = ArticleFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        article_changed.send(sender=Article, article_id=article.pk, event="article.updated", version=article.version)
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert len(receiver.requests) == 3
+    assert delivery.status == "delivered" and delivery.attempts == 3 and delivery.response_code == 200
+    assert len({r["headers"]["X-Masthead-Delivery"] for r in receiver.requests}) == 1
+
+
+def test_gives_up_after_bounded_retries_without_raising(receiver_factory, django_capture_on_commit_callbacks):
+    receiver = receiver_factory(statuses=[500] * 20)
+    endpoint = WebhookEndpoint.objects.create(url=receiver.url, secret=SECRET)
+    article = ArticleFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        article_changed.send(sender=Article, article_id=article.pk, event="article.updated", version=article.version)
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert delivery.status == "failed"
+    assert delivery.attempts == WEBHOOK_MAX_ATTEMPTS == len(receiver.requests)
+    assert delivery.response_code == 500
+
+
+def test_unreachable_endpoint_is_retried_and_logged(django_capture_on_commit_callbacks):
+    WebhookEndpoint.objects.create(url="http://127.0.0.1:9/nothing-listens", secret=SECRET)
+    article = ArticleFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        article_changed.send(sender=Article, article_id=article.pk, event="article.updated", version=article.version)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "failed" and delivery.response_code is None and delivery.error
+
+
+def test_deliveries_are_idempotent(receiver_factory, django_capture_on_commit_callbacks):
+    receiver = receiver_factory()
+    WebhookEndpoint.objects.create(url=receiver.url, secret=SECRET)
+    article = ArticleFactory()
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            article_changed.send(sender=Article, article_id=article.pk, event="article.updated", version=3)
+    delivery = WebhookDelivery.objects.get()
+    # running the task again on a delivered delivery sends nothing
+    assert webhook_deliver_task.delay(delivery.pk).get() == "delivered"
+    assert len(receiver.requests) == 1
+
+
+def test_backoff_is_exponential():
+    assert [webhook_backoff(n) for n in range(5)] == [30, 60, 120, 240, 480]
+
+
+def test_worker_schedules_a_retry_with_backoff_on_server_error(receiver_factory, monkeypatch):
+    # given: a delivery, run the way a worker runs it (not eager)
+    from celery.exceptions import Retry
+
+    receiver = receiver_factory(statuses=[500])
+    endpoint = WebhookEndpoint.objects.create(url=receiver.url, secret=SECRET)
+    article = ArticleFactory()
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event="article.updated", article_id=article.pk, version=1, payload={"x": 1}
+    )
+    scheduled = {}
+
+    def fake_retry(*, exc, countdown):
+        scheduled.update(exc=exc, countdown=countdown)
+        return Retry("retry", exc)
+
+    monkeypatch.setattr(webhook_deliver_task, "retry", fake_retry)
+
+    # when / then
+    with pytest.raises(Retry):
+        webhook_deliver_task.run(delivery.pk)
+    assert scheduled["countdown"] == 30
+    delivery.refresh_from_db()
+    assert delivery.status == "pending" and delivery.attempts == 1 and delivery.response_code == 500
