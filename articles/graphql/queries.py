@@ -1,5 +1,146 @@
+"""Content reads over GraphQL, through the same selectors as REST (visibility is decided there, once)."""
+
+from __future__ import annotations
+
 import graphene
+from graphene.relay import PageInfo
+
+from articles import selectors
+from cms.api.pagination import cursor_encode, keyset_paginate
+from cms.core.exceptions import ApplicationError, NotFound
+from cms.graphql.context import request_reader, request_store
+from cms.graphql.errors import graphql_error
+from cms.graphql.limits import first_check
+from paywall.services import access_decide
+
+from .dataloaders import articles_loaded
+from .types import ArticleConnection, ArticleType, AuthorType, SectionType, TagType
+
+SEARCH_MAX_LENGTH = 200  # as REST's `search`
+# Fields of the top-level article whose answer depends on the (counted) detail decision.
+DETAIL_DECISION_FIELDS = frozenset({"body", "bodyIsPreview", "access", "paywall"})
+
+
+def _selected_field_names(info) -> set[str]:
+    """Names of the fields selected directly under the current field, through fragments and inline fragments."""
+    names: set[str] = set()
+    stack = [node.selection_set for node in info.field_nodes if node.selection_set]
+    seen_fragments: set[str] = set()
+    while stack:
+        selection_set = stack.pop()
+        for selection in selection_set.selections:
+            kind = selection.kind
+            if kind == "field":
+                names.add(selection.name.value)
+            elif kind == "inline_fragment":
+                stack.append(selection.selection_set)
+            elif kind == "fragment_spread":
+                name = selection.name.value
+                fragment = info.fragments.get(name)
+                if fragment is not None and name not in seen_fragments:
+                    seen_fragments.add(name)
+                    stack.append(fragment.selection_set)
+    return names
+
+
+def _order_fields(qs) -> tuple[str, ...]:
+    if "search_rank" in qs.query.annotations:
+        return ("search_rank", "published_at", "id")
+    return ("published_at", "id")
 
 
 class ArticlesQueries(graphene.ObjectType):
-    pass
+    articles = graphene.Field(
+        ArticleConnection,
+        required=True,
+        first=graphene.Int(required=True, description="Page size, 1 to 100 (required)."),
+        after=graphene.String(description="endCursor of the previous page."),
+        section=graphene.String(description="Section slug."),
+        tag=graphene.String(description="Tag slug."),
+        author=graphene.String(description="Author slug."),
+        search=graphene.String(description="Full-text search, ranked (PostgreSQL)."),
+        published_after=graphene.DateTime(),
+        published_before=graphene.DateTime(),
+        description="Published articles, newest first (ranked by relevance with `search`). Keyset-paginated.",
+    )
+    article = graphene.Field(
+        ArticleType,
+        slug=graphene.String(required=True),
+        description="A published article, or null. Selecting body/access/paywall counts a metered read.",
+    )
+    sections = graphene.List(graphene.NonNull(SectionType), required=True)
+    section = graphene.Field(SectionType, slug=graphene.String(required=True))
+    tags = graphene.List(graphene.NonNull(TagType), required=True)
+    authors = graphene.List(graphene.NonNull(AuthorType), required=True)
+    author = graphene.Field(AuthorType, slug=graphene.String(required=True))
+
+    @staticmethod
+    def resolve_articles(root, info, first, after=None, search=None, **filters):
+        first = first_check(first)
+        if search is not None and len(search) > SEARCH_MAX_LENGTH:
+            raise graphql_error(
+                f"Ensure this value has at most {SEARCH_MAX_LENGTH} characters.", code="invalid", field="search"
+            )
+        qs = selectors.article_list(search=search, **filters)
+        fields = _order_fields(qs)
+        try:
+            page = keyset_paginate(qs, fields=fields, cursor=after, page_size=first, datetime_fields=("published_at",))
+        except ApplicationError as e:
+            if e.field == "cursor":
+                raise graphql_error("Invalid or expired cursor.", code=e.code, field="after") from None
+            raise
+        articles_loaded(info.context, page.items)
+        edges = [
+            ArticleConnection.Edge(
+                node=item,
+                cursor=cursor_encode(values=tuple(getattr(item, f) for f in fields), reverse=False, fields=fields),
+            )
+            for item in page.items
+        ]
+        page_info = PageInfo(
+            has_next_page=page.next_cursor is not None,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        )
+        return ArticleConnection(edges=edges, page_info=page_info)
+
+    @staticmethod
+    def resolve_article(root, info, slug):
+        try:
+            article = selectors.article_get(slug=slug)
+        except NotFound:
+            return None
+        if _selected_field_names(info) & DETAIL_DECISION_FIELDS:
+            # The detail read: counted once per request per article (aliases asking twice share it).
+            decisions = request_store(info, "article_detail_decisions")
+            if article.pk not in decisions:
+                decisions[article.pk] = access_decide(reader=request_reader(info), article=article, record=True)
+            article._mh_decision = decisions[article.pk]
+        return article
+
+    @staticmethod
+    def resolve_sections(root, info):
+        return list(selectors.section_list())
+
+    @staticmethod
+    def resolve_section(root, info, slug):
+        try:
+            return selectors.section_get(slug=slug)
+        except NotFound:
+            return None
+
+    @staticmethod
+    def resolve_tags(root, info):
+        return list(selectors.tag_list())
+
+    @staticmethod
+    def resolve_authors(root, info):
+        return list(selectors.author_list())
+
+    @staticmethod
+    def resolve_author(root, info, slug):
+        try:
+            return selectors.author_get(slug=slug)
+        except NotFound:
+            return None

@@ -41,8 +41,12 @@ class Code:
     INTERNAL = "internal_error"
 
 
-# Errors from resolvers that mean "your request is wrong" rather than "this field failed": answered with HTTP 400.
-BAD_REQUEST_CODES = frozenset({Code.FIRST_REQUIRED, Code.FIRST_OUT_OF_RANGE})
+# Errors from resolvers that mean "your request is wrong" rather than "this field failed": answered with HTTP 400
+# (with the partial `data`). "invalid", "unknown_slug", "invalid_cursor" are the selectors' and pagination's codes for
+# bad arguments, the same that REST answers with 400.
+BAD_REQUEST_CODES = frozenset(
+    {Code.FIRST_REQUIRED, Code.FIRST_OUT_OF_RANGE, "invalid", "unknown_slug", "invalid_cursor"}
+)
 
 _SUGGESTION_RE = re.compile(r"\s*Did you mean [^?]*\?")
 

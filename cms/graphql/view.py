@@ -242,10 +242,7 @@ class MastheadGraphQLView(GraphQLView):
             set_rollback()
             payload["errors"] = [format_error(e) for e in result.errors]
             request_level = any(not getattr(e, "path", None) for e in result.errors)
-            bad_request = any(
-                isinstance(e, GraphQLError) and (e.extensions or {}).get("code") in BAD_REQUEST_CODES
-                for e in result.errors
-            )
+            bad_request = any(f.get("extensions", {}).get("code") in BAD_REQUEST_CODES for f in payload["errors"])
             if request_level or bad_request:
                 status_code = 400
             if not request_level:

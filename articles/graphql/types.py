@@ -1,0 +1,343 @@
+"""GraphQL types of the content delivery API. Field names are graphene's camelCase of the REST names and mean the
+same thing; values come from the same selectors, the same JSON-LD builder and the paywall's one decision.
+
+Paywall rules for `body` / `bodyIsPreview` / `access` / `paywall` / `jsonLd`:
+- on the top-level `article(slug)` the resolver asked `access_decide(record=True)` once (a counted metered read)
+  when the query selects body, bodyIsPreview, access or paywall; that decision is on the instance;
+- everywhere else (lists, `related`, `latestArticles`, or a top-level article that did not ask for those) the
+  decision comes from `access_decide_many` (never counts), batched per request by
+  AccessDecisionByArticleIdLoader: the full text only when granted without counting, the preview otherwise.
+"""
+
+from __future__ import annotations
+
+import graphene
+from graphene.types.generic import GenericScalar
+from graphene_django import DjangoObjectType
+
+from articles import selectors
+from articles.api.json_ld import article_json_ld
+from articles.models import Article, Author, Image, Section, Tag
+from cms.api.links import absolute_url, article_url
+from cms.graphql.context import request_reader, request_store
+from cms.graphql.errors import Code, graphql_error
+from cms.graphql.limits import first_check
+from paywall.services import AccessDecision, Reason, article_body_for, paywall_payload
+
+from .dataloaders import (
+    AccessDecisionByArticleIdLoader,
+    AuthorsByArticleIdLoader,
+    ImageByIdLoader,
+    RelatedArticlesByArticleIdLoader,
+    SectionByIdLoader,
+    TagsByArticleIdLoader,
+    articles_loaded,
+)
+
+RELATED_MAX = 20  # the REST related endpoint's `limit` maximum
+
+
+class SectionType(DjangoObjectType):
+    class Meta:
+        model = Section
+        name = "Section"
+        fields = ("slug", "name", "description")
+
+
+class TagType(DjangoObjectType):
+    class Meta:
+        model = Tag
+        name = "Tag"
+        fields = ("slug", "name")
+
+
+class AuthorLinkType(graphene.ObjectType):
+    label = graphene.String()
+    url = graphene.String()
+
+    class Meta:
+        name = "AuthorLink"
+
+
+class AuthorType(DjangoObjectType):
+    avatar = graphene.String(description="Absolute URL of the portrait, or null.")
+    links = graphene.List(graphene.NonNull(AuthorLinkType), required=True)
+    latest_articles = graphene.List(
+        graphene.NonNull(lambda: ArticleType),
+        required=True,
+        first=graphene.Int(default_value=10, description="1 to 100, default 10."),
+        description="Their latest published articles, newest first.",
+    )
+
+    class Meta:
+        model = Author
+        name = "Author"
+        fields = ("slug", "name", "bio")
+
+    @staticmethod
+    def resolve_avatar(root: Author, info):
+        return absolute_url(root.avatar.url) if root.avatar else None
+
+    @staticmethod
+    def resolve_links(root: Author, info):
+        links = root.links if isinstance(root.links, list) else []
+        return [{"label": link.get("label"), "url": link.get("url")} for link in links if isinstance(link, dict)]
+
+    @staticmethod
+    def resolve_latest_articles(root: Author, info, first: int = 10):
+        articles = list(selectors.author_latest_articles(author=root, limit=first_check(first)))
+        articles_loaded(info.context, articles)
+        return articles
+
+
+class RenditionType(graphene.ObjectType):
+    width = graphene.Int()
+    height = graphene.Int()
+    format = graphene.String()
+    url = graphene.String()
+
+    class Meta:
+        name = "ImageRendition"
+
+
+class ImageType(DjangoObjectType):
+    url = graphene.String(required=True)
+    renditions = graphene.List(graphene.NonNull(RenditionType), required=True)
+
+    class Meta:
+        model = Image
+        name = "Image"
+        fields = ("width", "height", "alt", "caption", "credit")
+
+    @staticmethod
+    def resolve_url(root: Image, info):
+        return absolute_url(root.file.url) if root.file else ""
+
+    @staticmethod
+    def resolve_renditions(root: Image, info):
+        out = []
+        for r in root.renditions or []:
+            if isinstance(r, dict):
+                out.append({**r, "url": absolute_url(r["url"])} if r.get("url") else r)
+        return out
+
+
+class SourceType(graphene.ObjectType):
+    name = graphene.String(required=True)
+    url = graphene.String(required=True)
+
+    class Meta:
+        name = "ArticleSource"
+
+
+class SeoType(graphene.ObjectType):
+    title = graphene.String(required=True)
+    description = graphene.String(required=True)
+
+    class Meta:
+        name = "ArticleSeo"
+
+
+class AccessType(graphene.ObjectType):
+    granted = graphene.Boolean(required=True)
+    reason = graphene.String(
+        required=True,
+        description="free, staff, author, subscriber, trial, already_read, metered, premium, meter_exhausted.",
+    )
+    reads_left = graphene.Int()
+    limit = graphene.Int()
+    resets_at = graphene.DateTime()
+    reader_kind = graphene.String(required=True)
+
+    class Meta:
+        name = "ArticleAccess"
+
+
+class PlanType(graphene.ObjectType):
+    code = graphene.String(required=True)
+    name = graphene.String(required=True)
+    amount = graphene.Int(required=True, description="Minor units (cents).")
+    currency = graphene.String(required=True)
+    interval = graphene.String(required=True)
+    display = graphene.String(required=True, description='e.g. "$0.50/week".')
+
+    class Meta:
+        name = "PaywallPlan"
+
+
+class TrialType(graphene.ObjectType):
+    days = graphene.Int(required=True)
+    available = graphene.Boolean(required=True)
+
+    class Meta:
+        name = "PaywallTrial"
+
+
+class PaywallType(graphene.ObjectType):
+    code = graphene.String(required=True, description="meter_exhausted or premium.")
+    message = graphene.String(required=True)
+    plans = graphene.List(graphene.NonNull(PlanType), required=True)
+    trial = graphene.Field(TrialType, required=True)
+    login_url = graphene.String(required=True)
+    subscribe_url = graphene.String(required=True)
+
+    class Meta:
+        name = "Paywall"
+
+
+def article_decision(article: Article, info) -> AccessDecision:
+    """The decision for this article in this request (see the module docstring)."""
+    decision = getattr(article, "_mh_decision", None)
+    if decision is not None:
+        return decision
+    return AccessDecisionByArticleIdLoader(info.context).load_article(article)
+
+
+class ArticleType(DjangoObjectType):
+    id = graphene.Int(required=True)
+    section = graphene.Field(SectionType)
+    tags = graphene.List(graphene.NonNull(TagType), required=True)
+    authors = graphene.List(graphene.NonNull(AuthorType), required=True, description="The byline, in order.")
+    hero_image = graphene.Field(ImageType)
+    access_level = graphene.String(required=True, description="free, metered or premium.")
+    url = graphene.String(required=True)
+    body = graphene.String(
+        required=True,
+        description="HTML. The full text when access is granted, else cut at the preview boundary. Only the "
+        "top-level article(slug) counts a metered read.",
+    )
+    body_is_preview = graphene.Boolean(required=True)
+    source = graphene.Field(SourceType, required=True)
+    seo = graphene.Field(SeoType, required=True)
+    json_ld = GenericScalar(required=True, description="schema.org NewsArticle (same as REST json_ld).")
+    access = graphene.Field(AccessType, required=True)
+    paywall = graphene.Field(
+        PaywallType,
+        description="What to show instead of the rest: null when granted, or (in lists) when opening the article "
+        "with article(slug) would grant it.",
+    )
+    related = graphene.List(
+        graphene.NonNull(lambda: ArticleType),
+        required=True,
+        first=graphene.Int(default_value=5, description=f"1 to {RELATED_MAX}, default 5."),
+        description='"More from ...": hand-picked first, then the newest sharing the section or a tag.',
+    )
+
+    class Meta:
+        model = Article
+        name = "Article"
+        fields = ("slug", "title", "dek", "published_at", "updated_at", "comment_count")
+
+    # --- relations (prefetched by the selectors; loaders otherwise) ----------------------------------------------
+
+    @staticmethod
+    def resolve_id(root: Article, info):
+        return root.pk
+
+    @staticmethod
+    def resolve_section(root: Article, info):
+        if root.section_id is None:
+            return None
+        if Article.section.is_cached(root):
+            return root.section
+        return SectionByIdLoader(info.context).load(root.section_id)
+
+    @staticmethod
+    def resolve_hero_image(root: Article, info):
+        if root.hero_image_id is None:
+            return None
+        if Article.hero_image.is_cached(root):
+            return root.hero_image
+        return ImageByIdLoader(info.context).load(root.hero_image_id)
+
+    @staticmethod
+    def resolve_tags(root: Article, info):
+        prefetched = getattr(root, "_prefetched_objects_cache", {})
+        if "tags" in prefetched:
+            return list(prefetched["tags"])
+        return TagsByArticleIdLoader(info.context).load(root.pk)
+
+    @staticmethod
+    def resolve_authors(root: Article, info):
+        links = getattr(root, "ordered_article_authors", None)
+        if links is not None:
+            return [link.author for link in links]
+        return AuthorsByArticleIdLoader(info.context).load(root.pk)
+
+    @staticmethod
+    def resolve_related(root: Article, info, first: int = 5):
+        if first < 1 or first > RELATED_MAX:
+            raise graphql_error(
+                f"Argument 'first' must be between 1 and {RELATED_MAX}, got {first}.",
+                code=Code.FIRST_OUT_OF_RANGE,
+                field="first",
+            )
+        return RelatedArticlesByArticleIdLoader(info.context).load_related(root, limit=first)
+
+    # --- plain fields -----------------------------------------------------------------------------------------
+
+    @staticmethod
+    def resolve_access_level(root: Article, info):
+        return root.access_level
+
+    @staticmethod
+    def resolve_url(root: Article, info):
+        return article_url(root)
+
+    @staticmethod
+    def resolve_source(root: Article, info):
+        return {"name": root.source_name, "url": root.source_url}
+
+    @staticmethod
+    def resolve_seo(root: Article, info):
+        return {"title": root.seo_title or root.title, "description": root.seo_description or root.dek}
+
+    # --- reader-dependent: the paywall's decision ---------------------------------------------------------------
+
+    @staticmethod
+    def resolve_body(root: Article, info):
+        body, _ = article_body_for(article=root, decision=article_decision(root, info))
+        return body
+
+    @staticmethod
+    def resolve_body_is_preview(root: Article, info):
+        _, is_preview = article_body_for(article=root, decision=article_decision(root, info))
+        return is_preview
+
+    @staticmethod
+    def resolve_access(root: Article, info):
+        return article_decision(root, info).as_access()
+
+    @staticmethod
+    def resolve_paywall(root: Article, info):
+        decision = article_decision(root, info)
+        if decision.granted or decision.would_count:
+            # would_count: a metered article seen in a list with allowance left; opening it grants it, no paywall.
+            return None
+        # the payload depends only on its code and the reader: build it once per request, not once per article
+        payloads = request_store(info, "article_paywall_payloads")
+        key = decision.reason == Reason.PREMIUM
+        if key not in payloads:
+            payloads[key] = paywall_payload(decision=decision, reader=request_reader(info))
+        return payloads[key]
+
+    @staticmethod
+    def resolve_json_ld(root: Article, info):
+        return article_json_ld(article=root, granted=article_decision(root, info).granted)
+
+
+class ArticleConnection(graphene.relay.Connection):
+    class Meta:
+        node = ArticleType
+        name = "ArticleConnection"
+
+
+__all__ = [
+    "ArticleConnection",
+    "ArticleType",
+    "AuthorType",
+    "ImageType",
+    "SectionType",
+    "TagType",
+    "article_decision",
+]
