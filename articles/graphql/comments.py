@@ -51,9 +51,10 @@ class CommentAuthorType(graphene.ObjectType):
 
 
 class CommentType(DjangoObjectType):
+    id = graphene.Int(required=True)
     status = graphene.String(required=True, description="visible | pending (only ever shown to its author)")
     author = graphene.Field(CommentAuthorType, required=True)
-    parent_id = graphene.ID()
+    parent_id = graphene.Int()
     is_pending = graphene.Boolean(required=True)
     is_own = graphene.Boolean(required=True)
     replies = graphene.List(
