@@ -452,7 +452,7 @@ def _event_write(
 
 
 def _locked(subscription: Subscription) -> Subscription:
-    return Subscription.objects.select_for_update().select_related("plan", "user").get(pk=subscription.pk)
+    return Subscription.objects.select_for_update(of=("self",)).select_related("plan", "user").get(pk=subscription.pk)
 
 
 def _fmt(dt: datetime | None) -> str:

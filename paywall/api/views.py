@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+import stripe
 from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -120,6 +121,11 @@ class StripeWebhookApi(View):
         except WebhookRejected as exc:
             error = {"field": None, "code": "invalid_signature", "message": str(exc)}
             return JsonResponse({"code": "invalid_signature", "message": str(exc), "errors": [error]}, status=400)
-        outcome = stripe_event_process(event=event)
+        try:
+            outcome = stripe_event_process(event=event)
+        except stripe.StripeError as exc:  # Stripe unreachable: nothing was recorded, so its retry processes it
+            logger.warning("stripe event %s not processed: %s", event["id"], exc)
+            error = {"field": None, "code": "billing_unavailable", "message": "Payment provider unavailable."}
+            return JsonResponse({**error, "errors": [error]}, status=503, headers={"Retry-After": "30"})
         logger.info("stripe event %s %s: %s", event["id"], event["type"], outcome)
         return JsonResponse({"received": True, "outcome": outcome})

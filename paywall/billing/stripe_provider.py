@@ -188,9 +188,13 @@ def _dispatch(event: dict) -> str:
         sub_id = sub_id.get("id")
     try:
         remote = stripe_configure().Subscription.retrieve(sub_id).to_dict()
+    except stripe.InvalidRequestError as exc:
+        if exc.http_status == 404:
+            return f"ignored: {sub_id} not found at Stripe"
+        raise
     except stripe.StripeError as exc:
         logger.warning("stripe subscription %s could not be read: %s", sub_id, exc)
-        raise  # rolls the ProviderEvent back: Stripe retries the webhook later
+        raise  # rolls the ProviderEvent back; the webhook answers 503 and Stripe retries later
     return stripe_subscription_sync(remote=remote, source=f"stripe:{event['type']}", hints=hints)
 
 

@@ -22,6 +22,7 @@ class FakeStripe:
         self.subscriptions: dict[str, dict] = {}
         self.lock = threading.Lock()
         self.url = ""
+        self.down = False  # answer 500 to everything
 
     def subscription(self, sub_id: str, *, user_id, status="active", start=None, end=None, price="price_weekly", **kw):
         start = int(start or time.time())
@@ -80,6 +81,9 @@ def _handler(state: FakeStripe):
 
         def do_GET(self):
             entry = self._record()
+            if state.down:
+                self._reply(500, {"error": {"type": "api_error", "message": "down"}})
+                return
             if entry["path"].startswith("/v1/subscriptions/"):
                 sub = self._subscription_or_404(entry["path"])
                 if sub is not None:
