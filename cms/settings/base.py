@@ -90,6 +90,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # exactly as SELECT ... FOR UPDATE serialises it on PostgreSQL.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+if env.str("DATABASE_REPLICA_URL", default=""):
+    # Read replica: public API reads of content go there (cms/db_router.py); meter, accounts and writes stay primary.
+    DATABASES["replica"] = {
+        **env.db("DATABASE_REPLICA_URL"),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["cms.db_router.PrimaryReplicaRouter"]
+    MIDDLEWARE = [*MIDDLEWARE, "cms.db_router.ReplicaReadsMiddleware"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and broker -------------------------------------------------------------------------------------------------
@@ -97,7 +107,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "cms.core.cache.TolerantRedisCache",  # an outage is a miss, not a 500
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "mh",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},

@@ -1,0 +1,78 @@
+"""A Redis cache that degrades instead of failing: an outage is a cache miss, never a 500.
+
+Django's `RedisCache` raises `redis.ConnectionError` from every call while Redis is down, and the cache sits under
+throttling, the meter policy and the public page cache, so one Redis restart would turn every read into a 500.
+Nothing that must be correct lives in the cache (the meter and subscriptions are in PostgreSQL), so
+`TolerantRedisCache` logs the error and answers like an empty cache: reads miss, writes are dropped.
+
+A short circuit breaker keeps an outage cheap: after a failure the backend skips Redis for `BREAKER_SECONDS`
+(per process) instead of paying a connect timeout on every call; the first call after that tries again, so the
+service recovers by itself within a couple of seconds of Redis returning.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+BREAKER_SECONDS = 2.0
+
+
+class TolerantRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._open_until = 0.0
+
+    def _call(self, name: str, fallback, fn):
+        if time.monotonic() < self._open_until:
+            return fallback
+        try:
+            return fn()
+        except (RedisError, OSError) as exc:
+            self._open_until = time.monotonic() + BREAKER_SECONDS
+            logger.warning("cache %s failed, treated as a miss for %.0fs: %r", name, BREAKER_SECONDS, exc)
+            return fallback
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("add", False, lambda: super(TolerantRedisCache, self).add(key, value, timeout, version))
+
+    def get(self, key, default=None, version=None):
+        return self._call("get", default, lambda: super(TolerantRedisCache, self).get(key, default, version))
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("set", None, lambda: super(TolerantRedisCache, self).set(key, value, timeout, version))
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("touch", False, lambda: super(TolerantRedisCache, self).touch(key, timeout, version))
+
+    def delete(self, key, version=None):
+        return self._call("delete", False, lambda: super(TolerantRedisCache, self).delete(key, version))
+
+    def get_many(self, keys, version=None):
+        return self._call("get_many", {}, lambda: super(TolerantRedisCache, self).get_many(keys, version))
+
+    def has_key(self, key, version=None):
+        return self._call("has_key", False, lambda: super(TolerantRedisCache, self).has_key(key, version))
+
+    def incr(self, key, delta=1, version=None):
+        missing = object()
+        value = self._call("incr", missing, lambda: super(TolerantRedisCache, self).incr(key, delta, version))
+        if value is missing:
+            raise ValueError(f"Key '{key}' not found (cache unavailable)")
+        return value
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        failed = list(data)
+        return self._call("set_many", failed, lambda: super(TolerantRedisCache, self).set_many(data, timeout, version))
+
+    def delete_many(self, keys, version=None):
+        return self._call("delete_many", None, lambda: super(TolerantRedisCache, self).delete_many(keys, version))
+
+    def clear(self):
+        return self._call("clear", False, lambda: super(TolerantRedisCache, self).clear())
