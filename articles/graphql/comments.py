@@ -106,7 +106,11 @@ def resolve_article_comments(article: Article, info, order: str = "oldest", firs
     `login_required` error, readers who cannot read the article `article_locked`."""
     viewer = _viewer(info, article)
     comments_check_see(viewer=viewer)
-    page = comment_thread_page(article=article, user=viewer.user, order=order, cursor=after, page_size=first)
+    try:
+        page = comment_thread_page(article=article, user=viewer.user, order=order, cursor=after, page_size=first)
+    except ApplicationError as exc:  # name the GraphQL argument, not the REST parameter
+        exc.field = {"page_size": "first", "cursor": "after"}.get(exc.field, exc.field)
+        raise
     return CommentPageType(
         results=page.results,
         next_cursor=page.next_cursor,

@@ -24,6 +24,7 @@ from cms.graphql.errors import Code, graphql_error
 from cms.graphql.limits import first_check
 from paywall.services import AccessDecision, Reason, article_body_for, paywall_payload
 
+from .comments import comments_field, resolve_article_comments
 from .dataloaders import (
     AccessDecisionByArticleIdLoader,
     AuthorsByArticleIdLoader,
@@ -222,6 +223,8 @@ class ArticleType(DjangoObjectType):
         first=graphene.Int(default_value=5, description=f"1 to {RELATED_MAX}, default 5."),
         description='"More from ...": hand-picked first, then the newest sharing the section or a tag.',
     )
+    comments = comments_field()  # comments (issue 7): articles/graphql/comments.py
+    resolve_comments = staticmethod(resolve_article_comments)
 
     class Meta:
         model = Article
