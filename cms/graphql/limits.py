@@ -8,8 +8,9 @@ always starts from `graphql.specified_rules` and adds ours:
   (both would be a 500 instead of the standard rules' clear error).
 - `AliasLimitRule`: at most GRAPHQL_MAX_ALIASES aliased fields in the document (graphql-core has no such rule).
 - `SingleOperationRule`: one operation per document.
-- `FirstArgumentRule`: a literal `first` above GRAPHQL_MAX_FIRST (a `first` from a variable is checked by the
-  connection resolver, see `first_check`). Missing `first` is caught by the schema: it is `Int!`.
+- `FirstArgumentRule`: a literal `first` below 1 or above GRAPHQL_MAX_FIRST, on any field (a `first` from a
+  variable is checked by the connection resolver, see `first_check`). A missing `first` is caught by the schema
+  (`Int!`).
 - `NoIntrospectionRule` when DEBUG is off: `__schema` and `__type` are refused (graphene's DisableIntrospection
   also refuses `__typename`, which every Apollo/Relay client adds to its queries).
 """
@@ -126,7 +127,7 @@ class NoIntrospectionRule(ValidationRule):
 
 def first_argument_rule(max_first: int) -> type[ValidationRule]:
     class FirstArgumentRule(ValidationRule):
-        """A literal `first` argument must be between 0 and `max_first`."""
+        """A literal `first` argument must be between 1 and `max_first`."""
 
         def enter_argument(self, node, *_args):
             if node.name.value != "first" or not isinstance(node.value, IntValueNode):
@@ -135,10 +136,10 @@ def first_argument_rule(max_first: int) -> type[ValidationRule]:
                 value = int(node.value.value)
             except ValueError:  # pragma: no cover - the lexer only produces integers here
                 return
-            if value < 0 or value > max_first:
+            if value < 1 or value > max_first:
                 self.report_error(
                     _limit_error(
-                        f"Argument 'first' must be between 0 and {max_first}, got {value}.",
+                        f"Argument 'first' must be between 1 and {max_first}, got {value}.",
                         Code.FIRST_OUT_OF_RANGE,
                         [node],
                     )
@@ -152,9 +153,9 @@ def first_check(first: int | None, *, argument: str = "first") -> int:
     max_first = settings.GRAPHQL_MAX_FIRST
     if first is None:
         raise graphql_error(f"Argument '{argument}' is required.", code=Code.FIRST_REQUIRED, field=argument)
-    if first < 0 or first > max_first:
+    if first < 1 or first > max_first:
         raise graphql_error(
-            f"Argument '{argument}' must be between 0 and {max_first}, got {first}.",
+            f"Argument '{argument}' must be between 1 and {max_first}, got {first}.",
             code=Code.FIRST_OUT_OF_RANGE,
             field=argument,
         )

@@ -140,6 +140,9 @@ class MastheadGraphQLView(GraphQLView):
             getattr(request, "user", None) is not None and request.user.is_authenticated
         ):
             response["Cache-Control"] = "private, no-store"
+        user = getattr(request, "user", None)
+        if not getattr(request, "_mh_bearer", False) and user is not None and user.is_authenticated:
+            get_token(request)  # session clients get the csrftoken cookie their mutations must echo
         return response
 
     def _check_size(self, request) -> None:

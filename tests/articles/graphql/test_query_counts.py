@@ -1,0 +1,94 @@
+"""A page of N articles costs the same number of SQL queries for N=1 and N=100, nested fields included."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from articles.models import Image
+from tests.articles.factories import ArticleFactory, AuthorFactory, SectionFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+NESTED = """query($first: Int!) { articles(first: $first) { edges { cursor node {
+  id slug title section { slug name } tags { slug name } authors { slug name bio }
+  heroImage { url width height renditions { url } } accessLevel url
+} } pageInfo { hasNextPage endCursor } } }"""
+
+WITH_BODIES = """query($first: Int!) { articles(first: $first) { edges { node {
+  slug authors { slug } body bodyIsPreview access { granted reason } paywall { code plans { display } } jsonLd
+} } } }"""
+
+
+@pytest.fixture
+def hundred_articles():
+    sections = [SectionFactory(name=f"S{i}") for i in range(3)]
+    tags = [TagFactory(name=f"T{i}") for i in range(4)]
+    authors = [AuthorFactory() for _ in range(5)]
+    image = Image.objects.create(file="images/x.jpg", width=10, height=10, alt="x")
+    now = timezone.now()
+    for i in range(101):
+        ArticleFactory(
+            section=sections[i % 3],
+            tags=[tags[i % 4], tags[(i + 1) % 4]],
+            authors=[authors[i % 5], authors[(i + 2) % 5]],
+            hero_image=image if i % 2 else None,
+            published_at=now - timedelta(minutes=i),
+            access_level=["metered", "free", "premium"][i % 3],
+        )
+
+
+def _count(graphql_client, query, first):
+    with CaptureQueriesContext(connection) as ctx:
+        response = graphql_client(query, {"first": first})
+    assert response.status_code == 200, response.json_body
+    assert len(response.json_body["data"]["articles"]["edges"]) == first
+    return len(ctx.captured_queries)
+
+
+def test_nested_list_costs_the_same_for_1_and_100(graphql_client, hundred_articles, django_assert_max_num_queries):
+    one = _count(graphql_client, NESTED, 1)
+    hundred = _count(graphql_client, NESTED, 100)
+    assert one == hundred
+    with django_assert_max_num_queries(4):  # page + byline + tags (section and image are joined)
+        graphql_client(NESTED, {"first": 100})
+
+
+def test_list_with_bodies_costs_the_same_for_3_and_100(graphql_client, hundred_articles, reader):
+    # 3, not 1: the first three articles are metered, free and premium, so both paywall variants (meter, premium)
+    # are built, once each per request, as for 100 articles. A first request warms the meter-policy cache.
+    graphql_client(WITH_BODIES, {"first": 1})
+    three = _count(graphql_client, WITH_BODIES, 3)
+    hundred = _count(graphql_client, WITH_BODIES, 100)
+    assert three == hundred
+
+    graphql_client.force_authenticate(reader)
+    assert _count(graphql_client, WITH_BODIES, 3) == _count(graphql_client, WITH_BODIES, 100)
+
+
+def test_list_with_bodies_query_budget(graphql_client, hundred_articles, django_assert_max_num_queries):
+    # page, byline, tags, meter used + reads, plans for the paywall payload; the decision is one batch
+    with django_assert_max_num_queries(10):
+        response = graphql_client(WITH_BODIES, {"first": 100})
+    assert response.status_code == 200
+
+
+def test_loaders_batch_articles_without_prefetches(rf):
+    """Instances that did not come from a selector (no prefetch) still load their children in one batch each."""
+    from articles.graphql.dataloaders import AuthorsByArticleIdLoader, TagsByArticleIdLoader, articles_loaded
+    from articles.models import Article
+
+    tag = TagFactory(name="Only")
+    author = AuthorFactory()
+    for _ in range(5):
+        ArticleFactory(tags=[tag], authors=[author])
+    articles = list(Article.objects.all())
+    request = rf.post("/graphql/")
+    articles_loaded(request, articles)
+    with CaptureQueriesContext(connection) as ctx:
+        assert all(AuthorsByArticleIdLoader(request).load(a.pk) == [author] for a in articles)
+        assert all(TagsByArticleIdLoader(request).load(a.pk) == [tag] for a in articles)
+    assert len(ctx.captured_queries) == 2
+    assert AuthorsByArticleIdLoader(request) is AuthorsByArticleIdLoader(request)  # cached per request
