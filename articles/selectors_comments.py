@@ -11,10 +11,11 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from cms.core.exceptions import ApplicationError, NotFound
 
@@ -85,9 +86,14 @@ def _cursor_decode(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created, pk = json.loads(raw)
-        return datetime.fromisoformat(created), int(pk)
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError, UnicodeDecodeError):
+        created, pk = datetime.fromisoformat(created), int(pk)
+        if not 0 < pk < 2**63:
+            raise ValueError("id out of range")
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise ApplicationError("Invalid cursor.", code="invalid", field="cursor") from None
+    if timezone.is_naive(created):
+        created = timezone.make_aware(created, UTC)
+    return created, pk
 
 
 def _page_size(value) -> int:

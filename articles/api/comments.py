@@ -102,7 +102,7 @@ class CommentOutputSerializer(serializers.Serializer):
     def get_is_own(self, obj) -> bool:
         return obj.author_id is not None and obj.author_id == self._user_id()
 
-    def get_editable_until(self, obj):
+    def get_editable_until(self, obj) -> str | None:
         if not self.get_is_own(obj):
             return None
         until = obj.created_at + timedelta(minutes=settings.COMMENTS_EDIT_WINDOW_MINUTES)
