@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework import throttling
+
+logger = logging.getLogger(__name__)
 
 
 def _conf(name: str, default: int) -> int:
@@ -80,12 +83,16 @@ def _keys(kind: str, value: str) -> tuple[str, str]:
 
 def _incr(key: str, window: int) -> int:
     """Atomic increment of a counter that expires `window` seconds after its first increment."""
-    cache.add(key, 0, timeout=window)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
+    for _ in range(2):  # a second try covers a key that expired between add and incr
         cache.add(key, 0, timeout=window)
-        return cache.incr(key)
+        try:
+            return cache.incr(key)
+        except ValueError:
+            continue
+    # The cache is unavailable (TolerantRedisCache answers like an empty cache): fail open rather than lock everyone
+    # out; the `login` rate throttle and the password hash cost still slow an attacker down.
+    logger.warning("login failure counter unavailable for %s", key.rsplit(":", 1)[0])
+    return 0
 
 
 @dataclass(frozen=True)

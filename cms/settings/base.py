@@ -132,6 +132,8 @@ CELERY_BEAT_SCHEDULE = {
     # Local midnight in the publisher's zone (CELERY_TIMEZONE = TIME_ZONE); a few minutes later as a safety net.
     "paywall.meter_reset": {"task": "paywall.meter_reset", "schedule": crontab(minute="0,15", hour="0")},
     "paywall.subscription_sweep": {"task": "paywall.subscription_sweep", "schedule": crontab(minute="*/10")},
+    "articles.comment_digest": {"task": "articles.comment_digest", "schedule": crontab(minute=0, hour=7)},
+    "accounts.tokens_flush": {"task": "accounts.tokens_flush", "schedule": crontab(minute=30, hour=3)},
 }
 
 # --- Auth -------------------------------------------------------------------------------------------------------------
@@ -142,7 +144,6 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
-    "articles.comment_digest": {"task": "articles.comment_digest", "schedule": crontab(minute=0, hour=7)},
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},

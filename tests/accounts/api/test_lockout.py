@@ -99,3 +99,15 @@ def test_login_rate_throttle_applies_per_address(reader):
     assert answers[20].json()["code"] == "throttled"
     assert "Retry-After" in answers[20]
     assert _login(client, "nobody@example.com", "x", ip="192.0.2.51").status_code == 401
+
+
+@pytest.mark.django_db
+def test_an_unavailable_cache_does_not_break_login(api_client, reader, monkeypatch):
+    from django.core.cache import cache
+
+    def broken_incr(*args, **kwargs):
+        raise ValueError("cache unavailable")
+
+    monkeypatch.setattr(cache, "incr", broken_incr)
+    assert _login(api_client, "reader@example.com", "wrong-password").status_code == 401
+    assert _login(api_client, "reader@example.com", PASSWORD).status_code == 200

@@ -99,3 +99,22 @@ def test_admin_can_create_a_user(client, django_user_model):
     )
     assert response.status_code == 302, response.content[:2000]
     assert User.objects.filter(email__iexact="made@example.com").exists()
+
+
+@pytest.mark.django_db
+def test_tokens_flush_task_drops_expired_tokens_only_and_is_idempotent(reader):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+    from accounts.tasks import tokens_flush_task
+
+    with time_machine.travel(timezone.now() - timedelta(days=60)):
+        services.token_pair_issue(user=reader)
+    services.token_pair_issue(user=reader)
+    assert OutstandingToken.objects.count() == 2
+    assert tokens_flush_task() == 1
+    assert tokens_flush_task() == 0
+    assert OutstandingToken.objects.count() == 1
