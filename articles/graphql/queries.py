@@ -17,6 +17,27 @@ from .dataloaders import articles_loaded
 from .types import ArticleConnection, ArticleType, AuthorType, SectionType, TagType
 
 SEARCH_MAX_LENGTH = 200  # as REST's `search`
+SLUG_MAX_LENGTH = 300
+
+
+def _text_argument(value: str | None, *, field: str, max_length: int) -> str | None:
+    """Refuse what REST's serializers refuse before it reaches the database (NUL characters, over-long values)."""
+    if value is None:
+        return None
+    if "\x00" in value:
+        raise graphql_error("Null characters are not allowed.", code="invalid", field=field)
+    if len(value) > max_length:
+        raise graphql_error(f"Ensure this value has at most {max_length} characters.", code="invalid", field=field)
+    return value
+
+
+def _slug_argument(slug: str) -> str | None:
+    """A slug to look up, or None when it cannot exist (then the single-object query answers null)."""
+    if "\x00" in slug or len(slug) > SLUG_MAX_LENGTH:
+        return None
+    return slug
+
+
 # Fields of the top-level article whose answer depends on the (counted) detail decision.
 DETAIL_DECISION_FIELDS = frozenset({"body", "bodyIsPreview", "access", "paywall"})
 
@@ -77,10 +98,9 @@ class ArticlesQueries(graphene.ObjectType):
     @staticmethod
     def resolve_articles(root, info, first, after=None, search=None, **filters):
         first = first_check(first)
-        if search is not None and len(search) > SEARCH_MAX_LENGTH:
-            raise graphql_error(
-                f"Ensure this value has at most {SEARCH_MAX_LENGTH} characters.", code="invalid", field="search"
-            )
+        search = _text_argument(search, field="search", max_length=SEARCH_MAX_LENGTH)
+        for name in ("section", "tag", "author"):
+            filters[name] = _text_argument(filters.get(name), field=name, max_length=SLUG_MAX_LENGTH)
         qs = selectors.article_list(search=search, **filters)
         fields = _order_fields(qs)
         try:
@@ -107,6 +127,8 @@ class ArticlesQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_article(root, info, slug):
+        if _slug_argument(slug) is None:
+            return None
         try:
             article = selectors.article_get(slug=slug)
         except NotFound:
@@ -125,6 +147,8 @@ class ArticlesQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_section(root, info, slug):
+        if _slug_argument(slug) is None:
+            return None
         try:
             return selectors.section_get(slug=slug)
         except NotFound:
@@ -140,6 +164,8 @@ class ArticlesQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_author(root, info, slug):
+        if _slug_argument(slug) is None:
+            return None
         try:
             return selectors.author_get(slug=slug)
         except NotFound:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from articles.models import Article, Image
+from articles.services import search_vector_refresh
 from tests.articles.factories import ArticleFactory, AuthorFactory, SectionFactory, TagFactory
 from tests.conftest import GraphQLClient
 
@@ -116,6 +117,7 @@ def test_articles_paginate_with_cursors(graphql_client):
 
 def test_articles_filters(graphql_client):
     articles = _catalogue()
+    search_vector_refresh()  # factories skip article_save; on PostgreSQL the search vector is filled here
 
     def slugs(**variables):
         return [n["slug"] for n in _nodes(graphql_client(LIST_QUERY, {"first": 10, **variables}))]
@@ -134,6 +136,8 @@ def test_articles_filters(graphql_client):
         ({"author": "nope"}, "author", "unknown_slug"),
         ({"after": "not-a-cursor"}, "after", "invalid_cursor"),
         ({"search": "x" * 201}, "search", "invalid"),
+        ({"search": "a\x00b"}, "search", "invalid"),
+        ({"section": "a\x00b"}, "section", "invalid"),
     ],
 )
 def test_articles_bad_arguments_are_400_naming_the_argument(graphql_client, variables, field, code):
@@ -181,6 +185,16 @@ def test_unpublished_article_is_null(graphql_client, status):
 def test_unknown_article_is_null(graphql_client):
     response = graphql_client('{ article(slug: "nope") { slug } }')
     assert response.json_body == {"data": {"article": None}}
+
+
+@pytest.mark.parametrize("slug", ["a\x00b", "x" * 5000])
+def test_impossible_slugs_are_null_not_errors(graphql_client, slug):
+    response = graphql_client(
+        "query($s: String!) { article(slug: $s) { slug } section(slug: $s) { slug } author(slug: $s) { slug } }",
+        {"s": slug},
+    )
+    assert response.status_code == 200
+    assert response.json_body == {"data": {"article": None, "section": None, "author": None}}
 
 
 def test_related_plain_list(graphql_client):
