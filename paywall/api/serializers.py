@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from paywall.selectors import plan_display
@@ -24,6 +25,7 @@ class PlanOutputSerializer(serializers.Serializer):
     price = serializers.SerializerMethodField()
     trial_days = serializers.IntegerField()
 
+    @extend_schema_field(PriceOutputSerializer)
     def get_price(self, plan) -> dict:
         return PriceOutputSerializer(price_of(plan)).data
 
@@ -45,10 +47,21 @@ class SubscriptionOutputSerializer(serializers.Serializer):
 
 
 class MeSubscriptionOutputSerializer(SubscriptionOutputSerializer):
-    """The reader's latest subscription plus what it gives now (`access`) and whether a trial is still on offer."""
+    """The reader's latest subscription plus what it gives now (`access`) and whether a trial is still on offer.
+    With no subscription at all: only `{"status": "none", "trial_available": ...}`."""
 
-    access = serializers.BooleanField()
+    access = serializers.BooleanField(required=False)
     trial_available = serializers.BooleanField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():  # documented as optional: absent when status is "none"
+            if name not in ("status", "trial_available"):
+                field.required = False
+
+
+class PlanListOutputSerializer(serializers.Serializer):
+    results = PlanOutputSerializer(many=True)
 
 
 class CheckoutInputSerializer(serializers.Serializer):

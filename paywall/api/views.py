@@ -11,11 +11,13 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from articles.api.serializers import ErrorOutputSerializer
 from paywall import services
 from paywall.billing import WebhookRejected, provider_get
 from paywall.readers import reader_resolve, reader_token_attach
@@ -24,10 +26,29 @@ from paywall.selectors import plan_list_active, subscription_entitlement, subscr
 from .serializers import (
     CheckoutInputSerializer,
     CheckoutOutputSerializer,
+    MeSubscriptionOutputSerializer,
     MeterOutputSerializer,
+    PlanListOutputSerializer,
     PlanOutputSerializer,
     SubscriptionOutputSerializer,
 )
+
+_err = {
+    code: OpenApiResponse(ErrorOutputSerializer, description=text)
+    for code, text in {
+        400: "Bad input; `errors[].field` names it.",
+        401: "Not signed in.",
+        403: "Not allowed (e.g. `email_unverified`).",
+        404: "No current subscription (`no_subscription`).",
+        409: "Conflicts with the reader's subscriptions (`trial_used`, `already_subscribed`, `invalid_transition`).",
+        503: "The payment provider is unavailable; retry.",
+    }.items()
+}
+
+
+def _errors(*codes: int) -> dict:
+    return {code: _err[code] for code in codes}
+
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +72,7 @@ class PlanListApi(APIView):
     authentication_classes: list = []
     permission_classes: list = []
 
+    @extend_schema(operation_id="plans_list", responses={200: PlanListOutputSerializer})
     def get(self, request):
         response = Response({"results": PlanOutputSerializer(plan_list_active(), many=True).data})
         response["Cache-Control"] = "public, max-age=300"
@@ -67,12 +89,22 @@ class _PrivateApi(APIView):
 
 
 class SubscriptionTrialStartApi(_PrivateApi):
+    @extend_schema(
+        operation_id="subscription_trial_start",
+        request=None,
+        responses={201: SubscriptionOutputSerializer, **_errors(401, 403, 409)},
+    )
     def post(self, request):
         subscription = services.subscription_trial_start(user=request.user)
         return Response(SubscriptionOutputSerializer(subscription).data, status=status.HTTP_201_CREATED)
 
 
 class SubscriptionCheckoutApi(_PrivateApi):
+    @extend_schema(
+        operation_id="subscription_checkout",
+        request=CheckoutInputSerializer,
+        responses={200: CheckoutOutputSerializer, **_errors(400, 401, 409, 503)},
+    )
     def post(self, request):
         data = CheckoutInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -81,11 +113,17 @@ class SubscriptionCheckoutApi(_PrivateApi):
 
 
 class MeSubscriptionApi(_PrivateApi):
+    @extend_schema(operation_id="me_subscription", responses={200: MeSubscriptionOutputSerializer, **_errors(401)})
     def get(self, request):
         return Response(me_subscription_data(user=request.user))
 
 
 class MeSubscriptionCancelApi(_PrivateApi):
+    @extend_schema(
+        operation_id="me_subscription_cancel",
+        request=None,
+        responses={200: MeSubscriptionOutputSerializer, **_errors(401, 404, 409, 503)},
+    )
     def post(self, request):
         subscription = services.subscription_current(user=request.user)
         services.subscription_cancel(subscription=subscription, source="reader", actor=request.user)
@@ -93,6 +131,11 @@ class MeSubscriptionCancelApi(_PrivateApi):
 
 
 class MeSubscriptionResumeApi(_PrivateApi):
+    @extend_schema(
+        operation_id="me_subscription_resume",
+        request=None,
+        responses={200: MeSubscriptionOutputSerializer, **_errors(401, 404, 409, 503)},
+    )
     def post(self, request):
         subscription = services.subscription_current(user=request.user)
         services.subscription_resume(subscription=subscription, source="reader", actor=request.user)
@@ -102,6 +145,7 @@ class MeSubscriptionResumeApi(_PrivateApi):
 class MeterApi(APIView):
     """The current reader's allowance, without counting anything."""
 
+    @extend_schema(operation_id="meter", responses={200: MeterOutputSerializer})
     def get(self, request):
         reader = reader_resolve(request)
         response = Response(MeterOutputSerializer(services.meter_state(reader=reader)).data)
