@@ -837,8 +837,14 @@ def subscription_sweep(*, now: datetime | None = None) -> dict:
             if sub.is_comp or sub.plan is None:
                 subscription_expire(subscription=sub, source="sweep", now=now)
                 counts["expired"] += 1
-            elif sub.provider == "dev":
-                renewed = subscription_renew(subscription=sub, source="sweep", now=now)
+            elif sub.provider == "dev":  # a simulated successful charge; after a long gap the new period starts now
+                start = sub.current_period_end
+                if _add_interval(start, sub.plan.interval) <= now:
+                    start = now
+                end = _add_interval(start, sub.plan.interval)
+                renewed = subscription_renew(
+                    subscription=sub, source="sweep", period_start=start, period_end=end, now=now
+                )
                 counts["renewed"] += int(renewed.current_period_end > sub.current_period_end)
             else:
                 subscription_mark_past_due(subscription=sub, source="sweep", since=sub.current_period_end, now=now)

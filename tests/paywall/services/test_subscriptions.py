@@ -336,6 +336,15 @@ def test_sweep_moves_a_lapsed_provider_subscription_to_past_due_with_grace(reade
     assert granted(reader, premium, now=now)
 
 
+def test_sweep_renews_a_long_lapsed_dev_subscription_from_now(reader, weekly):
+    now = timezone.now()
+    sub = subscription_activate(user=reader, plan=weekly, source="dev", now=now - timedelta(days=60))
+    assert subscription_sweep(now=now)["renewed"] == 1
+    sub.refresh_from_db()
+    assert sub.current_period_start == now and sub.current_period_end == now + timedelta(weeks=1)
+    assert subscription_sweep(now=now)["renewed"] == 0
+
+
 def test_sweep_sends_trial_ending_email_once(reader):
     now = timezone.now()
     sub = subscription_trial_start(user=reader, now=now - timedelta(days=12))
