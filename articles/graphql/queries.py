@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import graphene
 from graphene.relay import PageInfo
+from graphql import GraphQLIncludeDirective, GraphQLSkipDirective
+from graphql.execution.values import get_directive_values
 
 from articles import selectors
 from cms.api.pagination import cursor_encode, keyset_paginate
@@ -42,14 +44,27 @@ def _slug_argument(slug: str) -> str | None:
 DETAIL_DECISION_FIELDS = frozenset({"body", "bodyIsPreview", "access", "paywall"})
 
 
+def _included(node, variables) -> bool:
+    """The @skip/@include rule of graphql-core's executor, for one selection."""
+    skip = get_directive_values(GraphQLSkipDirective, node, variables)
+    if skip and skip["if"] is True:
+        return False
+    include = get_directive_values(GraphQLIncludeDirective, node, variables)
+    return not (include and include["if"] is False)
+
+
 def _selected_field_names(info) -> set[str]:
-    """Names of the fields selected directly under the current field, through fragments and inline fragments."""
+    """Names of the fields selected directly under the current field, through fragments and inline fragments, and
+    honouring @skip/@include (a skipped `body` must not count a read)."""
     names: set[str] = set()
+    variables = info.variable_values
     stack = [node.selection_set for node in info.field_nodes if node.selection_set]
     seen_fragments: set[str] = set()
     while stack:
         selection_set = stack.pop()
         for selection in selection_set.selections:
+            if not _included(selection, variables):
+                continue
             kind = selection.kind
             if kind == "field":
                 names.add(selection.name.value)

@@ -144,6 +144,32 @@ def test_body_in_a_fragment_counts_once_even_when_aliased(graphql_client):
     assert MeterRead.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("selection", "counted"),
+    [
+        ("body @skip(if: true)", 0),
+        ("body @include(if: false)", 0),
+        ("... on Article @skip(if: true) { body }", 0),
+        ("body @skip(if: false)", 1),
+        ("body @include(if: true)", 1),
+    ],
+)
+def test_skipped_body_does_not_count(graphql_client, selection, counted):
+    article = ArticleFactory()
+    response = graphql_client(f"query($s: String!) {{ article(slug: $s) {{ slug {selection} }} }}", {"s": article.slug})
+    assert response.status_code == 200, response.json_body
+    assert MeterRead.objects.count() == counted
+
+
+def test_skip_with_a_variable_is_honoured(graphql_client):
+    article = ArticleFactory()
+    query = "query($s: String!, $no: Boolean!) { article(slug: $s) { slug body @skip(if: $no) } }"
+    graphql_client(query, {"s": article.slug, "no": True})
+    assert MeterRead.objects.count() == 0
+    graphql_client(query, {"s": article.slug, "no": False})
+    assert MeterRead.objects.count() == 1
+
+
 @pytest.mark.parametrize("field", ["access { reason }", "paywall { code }", "bodyIsPreview"])
 def test_access_or_paywall_alone_is_a_detail_read(graphql_client, field):
     article = ArticleFactory()
