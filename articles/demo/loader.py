@@ -1,0 +1,251 @@
+"""Loading the demo newsroom: taxonomy, pictures, the reference article and N generated articles. Idempotent.
+
+Natural keys everywhere: sections, tags and authors by slug, images by title, articles by their deterministic slug,
+so a second run creates nothing and a run with a larger `count` only adds the missing articles.
+
+Generated articles are bulk-inserted (articles, then byline and tag rows) in batches, with body sanitising and the
+preview cut done in Python exactly as `article_prepare` does; the full-text vectors are then computed by one
+`UPDATE` (`search_vector_refresh`). The reference article goes through `article_save` like an editor's.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from PIL import Image as PILImage
+from PIL import ImageDraw, ImageFilter
+
+from ..models import Article, ArticleAuthor, Author, Image, Section, Tag
+from ..services import article_save, body_split, html_sanitize, search_vector_refresh
+from ..services.images import image_save
+from .generator import AUTHORS, SECTIONS, TAGS, demo_article
+from .reference import HERO_ALT, HERO_CAPTION, reference_article_load
+
+REFERENCE_AUTHOR = "Aisha Rahimi"
+RELATED_COUNT = 4
+BATCH_SIZE = 2000
+HISTORY_LIMIT = 5000  # below this, generated articles also get their first revision (cheap); above, skipped
+SPREAD_HOURS = 3 * 365 * 24  # large seeds spread publication times over three years
+
+
+@dataclass
+class DemoSummary:
+    sections: int = 0
+    tags: int = 0
+    authors: int = 0
+    images: int = 0
+    articles_created: int = 0
+    articles_total: int = 0
+    reference_slug: str = ""
+    by_access_level: dict = field(default_factory=dict)
+
+
+def demo_taxonomy_ensure() -> tuple[dict[str, Section], dict[str, Tag], dict[str, Author]]:
+    sections = {}
+    for ordering, (name, description) in enumerate(SECTIONS):
+        sections[name], _ = Section.objects.get_or_create(
+            slug=slugify(name), defaults={"name": name, "description": description, "ordering": ordering * 10}
+        )
+    tags = {name: Tag.objects.get_or_create(slug=slugify(name), defaults={"name": name})[0] for name in TAGS}
+    authors = {
+        name: Author.objects.get_or_create(slug=slugify(name), defaults={"name": name, "bio": bio})[0]
+        for name, bio in AUTHORS
+    }
+    return sections, tags, authors
+
+
+def _picture(*, seed: str, width: int = 1600, height: int = 900) -> bytes:
+    """A deterministic landscape (sky, ridgelines, sun) as JPEG: demo pictures are made, never downloaded."""
+    rng = random.Random(seed)
+    top = (rng.randint(60, 140), rng.randint(90, 160), rng.randint(150, 220))
+    bottom = (rng.randint(200, 250), rng.randint(170, 220), rng.randint(120, 180))
+    mask = PILImage.linear_gradient("L").resize((width, height))  # 0 at the top, 255 at the bottom
+    picture = PILImage.composite(
+        PILImage.new("RGB", (width, height), bottom), PILImage.new("RGB", (width, height), top), mask
+    )
+    draw = ImageDraw.Draw(picture)
+    sun_x, sun_y, r = rng.randint(200, width - 200), rng.randint(120, height // 3), rng.randint(40, 80)
+    draw.ellipse([sun_x - r, sun_y - r, sun_x + r, sun_y + r], fill=(255, 236, 190))
+    for layer in range(4):
+        base = height * (0.45 + layer * 0.13)
+        shade = 110 - layer * 25
+        colour = (shade + rng.randint(-10, 10), shade - 10 + rng.randint(-10, 10), shade - 30)
+        points, x = [(0, height)], 0
+        while x <= width:
+            points.append((x, base - rng.randint(0, 180 - layer * 30)))
+            x += rng.randint(60, 160)
+        points += [(width, base), (width, height)]
+        draw.polygon(points, fill=colour)
+    picture = picture.filter(ImageFilter.BoxBlur(1))
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def demo_image_ensure(*, title: str, credit: str, alt: str, caption: str = "") -> Image:
+    image = Image.objects.filter(title=title).order_by("pk").first()
+    if image is not None:
+        return image
+    image = Image(title=title, credit=credit, alt=alt, caption=caption)
+    image.file = ContentFile(_picture(seed=title), name=f"{slugify(title)}.jpg")  # dimensions read on assignment
+    return image_save(image=image)
+
+
+def demo_reference_article_ensure(
+    *, sections: dict[str, Section], tags: dict[str, Tag], authors: dict[str, Author]
+) -> Article:
+    ref = reference_article_load()
+    article = Article.objects.filter(slug=ref.slug).first()
+    if article is not None:
+        return article
+    section = (
+        sections.get(ref.section)
+        or Section.objects.get_or_create(slug=slugify(ref.section), defaults={"name": ref.section})[0]
+    )
+    hero = demo_image_ensure(
+        title="Northern Afghanistan (reference hero)", credit=ref.credit, alt=HERO_ALT, caption=HERO_CAPTION
+    )
+    article = Article(
+        title=ref.title,
+        slug=ref.slug,
+        dek=ref.dek,
+        body=ref.body_html(),
+        status=Article.Status.PUBLISHED,
+        published_at=timezone.now() - timedelta(hours=1),
+        section=section,
+        hero_image=hero,
+        source_name=ref.source_name,
+        source_url=ref.source_url,
+        access_level=Article.AccessLevel.METERED,
+        seo_title=ref.title,
+        seo_description=ref.dek[:320],
+    )
+    with transaction.atomic():
+        article_save(article=article, user=None)  # the system publishes: no role check
+        ArticleAuthor.objects.get_or_create(article=article, author=authors[REFERENCE_AUTHOR], defaults={"order": 0})
+        article.tags.add(*(tags[name] for name in ref.tags if name in tags))
+    return article
+
+
+def demo_related_ensure(*, article: Article) -> None:
+    """Hand-picked "More from Coalition SOF" for the reference article (only if an editor has not picked any)."""
+    if article.related_articles.exists():
+        return
+    picks = (
+        Article.objects.published()
+        .filter(section_id=article.section_id)
+        .exclude(pk=article.pk)
+        .order_by("-published_at")[:RELATED_COUNT]
+    )
+    article.related_articles.set(list(picks))
+
+
+def demo_articles_ensure(
+    *,
+    count: int,
+    sections: dict[str, Section],
+    tags: dict[str, Tag],
+    authors: dict[str, Author],
+    images: dict[str, Image] | None = None,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Bulk-insert the generated articles 1..count that do not exist yet. Returns how many were created."""
+    images = images or {}
+    now = timezone.now()
+    hours_per_article = min(5.0, SPREAD_HOURS / max(count, 1))
+    tag_through = Article.tags.through
+    created = 0
+    for start in range(1, count + 1, batch_size):
+        numbers = range(start, min(start + batch_size, count + 1))
+        demos = [demo_article(n) for n in numbers]
+        existing = set(Article.objects.filter(slug__in=[d.slug for d in demos]).values_list("slug", flat=True))
+        new = [d for d in demos if d.slug not in existing]
+        if new:
+            articles = []
+            for d in new:
+                body, preview = body_split(html_sanitize(d.body))
+                published = d.status == Article.Status.PUBLISHED
+                articles.append(
+                    Article(
+                        title=d.title,
+                        slug=d.slug,
+                        dek=d.dek,
+                        body=body,
+                        body_preview=preview,
+                        status=d.status,
+                        published_at=now - timedelta(hours=2 + d.number * hours_per_article) if published else None,
+                        section=sections[d.section],
+                        hero_image=images.get(d.section),
+                        access_level=d.access_level,
+                        seo_description=d.dek[:320],
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            with transaction.atomic():
+                Article.objects.bulk_create(articles, batch_size=batch_size)
+                ids = dict(Article.objects.filter(slug__in=[d.slug for d in new]).values_list("slug", "id"))
+                ArticleAuthor.objects.bulk_create(
+                    [
+                        ArticleAuthor(article_id=ids[d.slug], author=authors[name], order=order)
+                        for d in new
+                        for order, name in enumerate(d.authors)
+                    ],
+                    batch_size=batch_size * 2,
+                    ignore_conflicts=True,
+                )
+                tag_through.objects.bulk_create(
+                    [tag_through(article_id=ids[d.slug], tag_id=tags[name].pk) for d in new for name in d.tags],
+                    batch_size=batch_size * 3,
+                    ignore_conflicts=True,
+                )
+                if count <= HISTORY_LIMIT:
+                    for article in articles:
+                        article.pk = ids[article.slug]
+                    Article.history.bulk_history_create(articles, default_change_reason="seed_demo")
+            created += len(new)
+        if progress:
+            progress(len(numbers))
+    return created
+
+
+def demo_content_ensure(
+    *, articles: int = 60, progress: Callable[[int], None] | None = None, with_images: bool = True
+) -> DemoSummary:
+    """Everything the demo newsroom needs (no accounts: see the seed_demo command). Idempotent."""
+    sections, tags, authors = demo_taxonomy_ensure()
+    images = {}
+    if with_images:
+        for name, _ in SECTIONS:
+            images[name] = demo_image_ensure(
+                title=f"{name} (section picture)",
+                credit="Photo courtesy Wikipedia",
+                alt=f"A landscape illustrating {name} coverage",
+            )
+    reference = demo_reference_article_ensure(sections=sections, tags=tags, authors=authors)
+    created = demo_articles_ensure(
+        count=articles, sections=sections, tags=tags, authors=authors, images=images, progress=progress
+    )
+    demo_related_ensure(article=reference)
+    search_vector_refresh()
+    summary = DemoSummary(
+        sections=Section.objects.count(),
+        tags=Tag.objects.count(),
+        authors=Author.objects.count(),
+        images=Image.objects.count(),
+        articles_created=created,
+        articles_total=Article.objects.count(),
+        reference_slug=reference.slug,
+    )
+    for level in Article.AccessLevel.values:
+        summary.by_access_level[level] = Article.objects.filter(access_level=level).count()
+    return summary

@@ -1,0 +1,125 @@
+"""`python manage.py seed_demo [--articles N]`: the demo newsroom, idempotently.
+
+Runs twice without creating duplicates. Also ensures the demo accounts (accounts), the demo subscriber's
+subscription (paywall) and a demo comment thread (comments) when those parts of the project are installed.
+`--articles 100000` bulk-inserts in batches behind a progress bar, for benchmarks.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from articles.demo.loader import demo_content_ensure
+from articles.models import Article
+
+SUBSCRIBER_EMAIL = "subscriber@masthead.local"
+EDITOR_EMAIL = "editor@masthead.local"
+
+# Used only when `accounts.services.demo_accounts_ensure` is not available.
+_FALLBACK_ACCOUNTS = (
+    ("editor", EDITOR_EMAIL, "demo-editor-2024", "Editor"),
+    ("contributor", "contributor@masthead.local", "demo-contributor-2024", "Contributor"),
+)
+
+
+def _optional(module: str, name: str):
+    """A function from another app, or None when that app (or that function) is not there."""
+    try:
+        return getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+
+
+class Command(BaseCommand):
+    help = "Load the demo newsroom (idempotent). --articles N generated articles (default 60; 100000 for benchmarks)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--articles", type=int, default=60, help="How many generated articles (default 60).")
+        parser.add_argument("--no-images", action="store_true", help="Skip the section pictures (faster).")
+        parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+
+    def handle(self, *args, articles: int, no_images: bool, no_progress: bool, verbosity: int, **options):
+        if articles < 0:
+            raise CommandError("--articles must be 0 or more.")
+        started = time.monotonic()
+        accounts = self._accounts_ensure()
+
+        bar = tqdm(
+            total=articles, unit="article", disable=no_progress or verbosity == 0 or articles < 1000, mininterval=0.5
+        )
+        try:
+            summary = demo_content_ensure(articles=articles, progress=bar.update, with_images=not no_images)
+        finally:
+            bar.close()
+
+        extras = self._extras_ensure(reference_slug=summary.reference_slug)
+        elapsed = time.monotonic() - started
+        if verbosity == 0:
+            return
+        out = self.stdout.write
+        out(self.style.SUCCESS(f"Demo content ready in {elapsed:.1f}s."))
+        out(
+            f"  articles: {summary.articles_total} ({summary.articles_created} created now; "
+            + ", ".join(f"{level} {n}" for level, n in summary.by_access_level.items())
+            + f"; published {Article.objects.published().count()})"
+        )
+        out(
+            f"  sections: {summary.sections}  authors: {summary.authors}  tags: {summary.tags}  "
+            f"images: {summary.images}"
+        )
+        out(f"  reference article: {summary.reference_slug}")
+        for line in extras:
+            out(f"  {line}")
+        base = settings.PUBLIC_BASE_URL.rstrip("/")
+        out("")
+        out("Logins (password after the colon):")
+        for role, email, password in accounts:
+            out(f"  {role:<12} {email}: {password}")
+        out("")
+        out("URLs:")
+        out(f"  admin      {base}/admin/")
+        out(f"  API docs   {base}/api/docs/  (schema {base}/api/schema/)")
+        out(f"  articles   {base}/api/v1/articles/  (reference: {base}/api/v1/articles/{summary.reference_slug}/)")
+        out(f"  GraphQL    {base}/graphql/")
+        out(f"  feeds      {base}/feeds/latest/  {base}/feeds/latest/atom/  {base}/sitemap.xml")
+        out(f"  health     {base}/healthz")
+
+    def _accounts_ensure(self) -> list[tuple[str, str, str]]:
+        ensure = _optional("accounts.services", "demo_accounts_ensure")
+        if ensure is not None:
+            return list(ensure())
+        # Minimal fallback: the two staff roles, so the admin can be used.
+        User = get_user_model()
+        result = []
+        for role, email, password, group in _FALLBACK_ACCOUNTS:
+            user = User.objects.filter(email__iexact=email).first() or User(email=email)
+            user.is_staff = user.is_active = True
+            if not user.check_password(password):
+                user.set_password(password)
+            user.save()
+            user.groups.add(Group.objects.get_or_create(name=group)[0])
+            result.append((role, email, password))
+        return result
+
+    def _extras_ensure(self, *, reference_slug: str) -> list[str]:
+        lines = []
+        User = get_user_model()
+        subscriptions_ensure = _optional("paywall.services", "demo_subscriptions_ensure")
+        if subscriptions_ensure is not None and User.objects.filter(email__iexact=SUBSCRIBER_EMAIL).exists():
+            subscription = subscriptions_ensure(subscriber_email=SUBSCRIBER_EMAIL)
+            if subscription is not None:
+                lines.append(f"subscription: {SUBSCRIBER_EMAIL} ({getattr(subscription, 'status', 'active')})")
+        comments_ensure = _optional("articles.services.comments", "demo_comments_ensure")
+        subscriber = User.objects.filter(email__iexact=SUBSCRIBER_EMAIL).first()
+        editor = User.objects.filter(email__iexact=EDITOR_EMAIL).first()
+        if comments_ensure is not None and subscriber and editor:
+            comments_ensure(article=Article.objects.get(slug=reference_slug), subscriber=subscriber, editor=editor)
+            lines.append("comments: a subscriber's comment and an editor's reply on the reference article")
+        return lines
