@@ -1,0 +1,177 @@
+"""One scenario table, run through REST and GraphQL: identical decisions, and no full body for readers without
+access. "SECRET-AFTER-BOUNDARY" exists only after the preview boundary of every factory article."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from articles.models import Article, ArticleAuthor
+from tests.accounts.factories import UserFactory
+from tests.articles.factories import ArticleFactory, AuthorFactory
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "SECRET-AFTER-BOUNDARY"
+DETAIL_QUERY = """query($slug: String!) { article(slug: $slug) {
+  body bodyIsPreview access { granted reason readsLeft limit readerKind } paywall { code message } } }"""
+
+
+class Surface:
+    """Reads an article's detail the way a client does, through REST or GraphQL, carrying the reader token."""
+
+    def __init__(self, client, kind: str, user=None):
+        self.client, self.kind, self.token = client, kind, None
+        self.headers = {}
+        if user is not None:
+            self.headers["Authorization"] = f"Bearer {RefreshToken.for_user(user).access_token}"
+
+    def _headers(self) -> dict:
+        return {**self.headers, **({"X-Reader-Token": self.token} if self.token else {})}
+
+    def read(self, slug: str) -> tuple[dict, bytes]:
+        if self.kind == "rest":
+            response = self.client.get(f"/api/v1/articles/{slug}/", headers=self._headers())
+            assert response.status_code == 200, response.content
+            data = response.json()
+            access, body, preview = data["access"], data["body"], data["body_is_preview"]
+            paywall = data["paywall"]
+        else:
+            response = self.client.post(
+                "/graphql/",
+                data=json.dumps({"query": DETAIL_QUERY, "variables": {"slug": slug}}),
+                content_type="application/json",
+                headers=self._headers(),
+            )
+            assert response.status_code == 200, response.content
+            payload = response.json()
+            assert "errors" not in payload, payload
+            node = payload["data"]["article"]
+            access = {
+                "granted": node["access"]["granted"],
+                "reason": node["access"]["reason"],
+                "reads_left": node["access"]["readsLeft"],
+                "limit": node["access"]["limit"],
+                "reader_kind": node["access"]["readerKind"],
+            }
+            body, preview, paywall = node["body"], node["bodyIsPreview"], node["paywall"]
+        assert response["Cache-Control"].startswith("private") and "no-store" in response["Cache-Control"]
+        self.token = response.headers.get("X-Reader-Token") or self.token
+        result = {
+            "granted": access["granted"],
+            "reason": access["reason"],
+            "reads_left": access["reads_left"],
+            "limit": access["limit"],
+            "reader_kind": access["reader_kind"],
+            "body_is_preview": preview,
+            "has_secret": SECRET in (body or ""),
+            "paywall": (paywall or {}).get("code"),
+        }
+        return result, response.content
+
+
+def _user(kind: str, request):
+    if kind == "anonymous":
+        return None
+    if kind == "registered":
+        return UserFactory()
+    return request.getfixturevalue(kind)
+
+
+# (reader kind, article access level, metered reads already used today, expected decision)
+SCENARIOS = [
+    ("anonymous", "metered", 0, ("metered", True, 2, 3, "anonymous")),
+    ("anonymous", "metered", 2, ("metered", True, 0, 3, "anonymous")),
+    ("anonymous", "metered", 3, ("meter_exhausted", False, 0, 3, "anonymous")),
+    ("anonymous", "free", 3, ("free", True, 0, 3, "anonymous")),
+    ("anonymous", "premium", 0, ("premium", False, 3, 3, "anonymous")),
+    ("registered", "metered", 4, ("metered", True, 0, 5, "registered")),
+    ("registered", "metered", 5, ("meter_exhausted", False, 0, 5, "registered")),
+    ("registered", "premium", 0, ("premium", False, 5, 5, "registered")),
+    ("trial_reader", "premium", 0, ("trial", True, None, None, "trial")),
+    ("trial_reader", "metered", 0, ("trial", True, None, None, "trial")),
+    ("subscriber", "premium", 0, ("subscriber", True, None, None, "subscriber")),
+    ("subscriber", "metered", 0, ("subscriber", True, None, None, "subscriber")),
+    ("lapsed_subscriber", "premium", 0, ("premium", False, 5, 5, "registered")),
+    ("lapsed_subscriber", "metered", 5, ("meter_exhausted", False, 0, 5, "registered")),
+    ("editor", "premium", 0, ("staff", True, None, None, "staff")),
+    ("author", "premium", 0, ("author", True, 5, 5, "registered")),
+]
+
+
+@pytest.mark.parametrize("surface", ["rest", "graphql"])
+@pytest.mark.parametrize(
+    ("who", "level", "used", "expected"), SCENARIOS, ids=[f"{w}-{lv}-used{u}" for w, lv, u, _ in SCENARIOS]
+)
+def test_every_reader_gets_the_same_decision_on_every_surface(request, api_client, surface, who, level, used, expected):
+    # given a reader who already used `used` metered reads today, through the same surface
+    user = UserFactory() if who == "author" else _user(who, request)
+    client = Surface(api_client, surface, user)
+    for warmup in ArticleFactory.create_batch(used):
+        client.read(warmup.slug)
+    article = ArticleFactory(access_level=level)
+    if who == "author":
+        ArticleAuthor.objects.create(article=article, author=AuthorFactory(user=user))
+    # when
+    result, raw = client.read(article.slug)
+    # then
+    reason, granted, reads_left, limit, reader_kind = expected
+    assert (result["reason"], result["granted"], result["reads_left"], result["limit"], result["reader_kind"]) == (
+        reason,
+        granted,
+        reads_left,
+        limit,
+        reader_kind,
+    )
+    assert result["body_is_preview"] is (not granted)
+    assert result["has_secret"] is granted
+    if not granted:
+        assert SECRET.encode() not in raw, "the full body leaked to a reader without access"
+        assert result["paywall"] == ("premium" if reason == "premium" else "meter_exhausted")
+    else:
+        assert result["paywall"] is None
+
+
+@pytest.mark.parametrize("surface", ["rest", "graphql"])
+def test_rereading_an_already_counted_article_works_after_the_meter_is_exhausted(api_client, surface):
+    client = Surface(api_client, surface)
+    first, *rest = ArticleFactory.create_batch(4)
+    assert client.read(first.slug)[0]["reason"] == "metered"
+    for article in rest[:2]:
+        client.read(article.slug)
+    assert client.read(rest[2].slug)[0]["reason"] == "meter_exhausted"
+    again, raw = client.read(first.slug)
+    assert again["reason"] == "already_read" and again["granted"] and SECRET.encode() in raw
+
+
+def test_a_tampered_reader_token_is_never_trusted(api_client):
+    client = Surface(api_client, "rest")
+    articles = ArticleFactory.create_batch(4)
+    for article in articles[:3]:
+        client.read(article.slug)
+    client.token = client.token[:-2] + ("AA" if not client.token.endswith("AA") else "BB")
+    result, _ = client.read(articles[3].slug)
+    # a fresh anonymous id: a new allowance for a new reader id, and a new token is issued
+    assert result["reason"] == "metered" and result["reads_left"] == 2
+
+
+def test_no_surface_that_lists_articles_leaks_or_counts(api_client, graphql_client):
+    articles = ArticleFactory.create_batch(3)
+    premium = ArticleFactory(access_level=Article.AccessLevel.PREMIUM)
+    surfaces = [
+        api_client.get("/api/v1/articles/"),
+        api_client.get(f"/api/v1/articles/{articles[0].slug}/related/"),
+        api_client.get("/api/v1/articles/", {"search": "paid"}),
+        api_client.get("/feeds/latest/"),
+        api_client.get("/feeds/latest/atom/"),
+        graphql_client("{ articles(first: 10) { edges { node { slug body related { body } } } } }"),
+    ]
+    for response in surfaces:
+        assert response.status_code == 200, response.content
+        assert SECRET.encode() not in response.content
+    # none of these counted a read: a detail read is still the first of three
+    first = Surface(api_client, "rest").read(premium.slug)[0]
+    assert first["reason"] == "premium"
+    assert Surface(api_client, "rest").read(articles[0].slug)[0]["reads_left"] == 2
