@@ -234,3 +234,24 @@ def test_bad_paging_arguments_name_the_argument(graphql_client, subscriber, arti
     assert page is None and errors[0]["extensions"]["field"] == "first"
     _, page, errors = _comments(gql, article, order="sideways")
     assert page is None and errors[0]["extensions"]["field"] == "order"
+
+
+@pytest.mark.parametrize(
+    ("mutation", "name"), [(EDIT, "editComment"), (DELETE, "deleteComment"), (FLAG, "flagComment")]
+)
+def test_anonymous_mutations_are_refused(graphql_client, subscriber, article, seed_comment, mutation, name):
+    comment = seed_comment(article, subscriber, body="untouched")
+    variables = {"id": comment.pk, "body": "x"} if name == "editComment" else {"id": comment.pk}
+    result = graphql_client(mutation, variables).json_body["data"][name]
+    assert result["errors"][0]["code"] == "login_required"
+    assert result["errors"][0]["message"] == LOGIN_MESSAGE
+    comment.refresh_from_db()
+    assert (comment.body, comment.status, comment.flag_count) == ("untouched", "visible", 0)
+
+
+def test_unknown_comment_ids(graphql_client, subscriber):
+    gql = _as(graphql_client, subscriber)
+    missing = gql(DELETE, {"id": "999999"}).json_body["data"]["deleteComment"]
+    assert missing["errors"][0]["code"] == "not_found"
+    garbage = gql(DELETE, {"id": "not-a-number"}).json_body["data"]["deleteComment"]
+    assert (garbage["errors"][0]["code"], garbage["errors"][0]["field"]) == ("invalid", "id")
