@@ -7,6 +7,7 @@ posting it twice activates one subscription.
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import render
 from django.views import View
 
@@ -20,6 +21,11 @@ TEMPLATE = "paywall/dev_checkout.html"
 
 
 class DevCheckoutView(View):
+    def dispatch(self, request, *args, **kwargs):
+        if settings.BILLING_PROVIDER != "dev":  # free subscriptions must not outlive a switch to a real provider
+            raise Http404("The dev billing provider is not enabled.")
+        return super().dispatch(request, *args, **kwargs)
+
     def _page(self, request, *, status=200, **context):
         context.setdefault("subscribe_url", settings.PAYWALL_SUBSCRIBE_URL)
         response = render(request, TEMPLATE, context, status=status)

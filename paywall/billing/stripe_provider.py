@@ -155,7 +155,11 @@ def stripe_event_process(*, event: dict) -> str:
                 )
         except IntegrityError:
             return "duplicate"
-        outcome = _dispatch(event)
+        try:
+            outcome = _dispatch(event)
+        except ApplicationError as exc:  # a rule refused it (e.g. an impossible transition): recorded, not retried
+            logger.warning("stripe event %s refused: %s", event["id"], exc.message)
+            outcome = f"refused: {exc.code}: {exc.message}"
         record.outcome = outcome[:300]
         record.save(update_fields=["outcome"])
     return outcome

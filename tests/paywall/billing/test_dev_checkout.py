@@ -62,3 +62,23 @@ def test_trial_converts_on_dev_checkout(client, trial_reader):
     client.post(checkout_path(trial_reader))
     statuses = list(Subscription.objects.filter(user=trial_reader).order_by("id").values_list("status", flat=True))
     assert statuses == ["expired", "active"]
+
+
+def test_dev_checkout_is_gone_when_another_provider_is_configured(client, reader, settings):
+    path = checkout_path(reader)
+    settings.BILLING_PROVIDER = "stripe"
+    assert client.get(path).status_code == 404
+    assert client.post(path).status_code == 404
+    assert not Subscription.objects.exists()
+
+
+def test_misconfigured_stripe_is_a_system_check_error(settings):
+    from paywall.checks import billing_provider_check
+
+    settings.BILLING_PROVIDER = "stripe"
+    settings.STRIPE_SECRET_KEY = ""
+    assert [e.id for e in billing_provider_check(None)] == ["paywall.E001"]
+    settings.BILLING_PROVIDER = "paypal"
+    assert [e.id for e in billing_provider_check(None)] == ["paywall.E002"]
+    settings.BILLING_PROVIDER = "dev"
+    assert billing_provider_check(None) == []
