@@ -52,21 +52,37 @@ def _is_trusted(addr: str) -> bool:
     return any(ip in net for net in _networks(tuple(settings.TRUSTED_PROXIES)))
 
 
+def _is_api_key(request) -> bool:
+    from .models import ApiKey
+
+    return isinstance(getattr(request, "auth", None), ApiKey)
+
+
 def client_ip(request) -> str:
-    """The client's address: REMOTE_ADDR, or the right-most untrusted hop of X-Forwarded-For behind a trusted proxy."""
+    """The client's address.
+
+    `REMOTE_ADDR`, unless the peer is one of `TRUSTED_PROXIES`: then the right-most hop of `X-Forwarded-For` that is
+    not a trusted proxy (the left part of the header is whatever the client wrote, so it is never read). A request
+    authenticated by an API key comes from a server-side frontend relaying a reader: the hop before the frontend's
+    own (the reader's address it put in `X-Forwarded-For`) is the client.
+    """
     meta = getattr(request, "META", {})
     remote = meta.get("REMOTE_ADDR", "") or "unknown"
-    if not settings.TRUSTED_PROXIES or not _is_trusted(remote):
+    keyed = _is_api_key(request)
+    if not keyed and not (settings.TRUSTED_PROXIES and _is_trusted(remote)):
         return remote
     hops = [h.strip() for h in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-    for hop in reversed(hops):
-        try:
-            ipaddress.ip_address(hop)
-        except ValueError:
-            return remote  # garbage in the chain: do not trust any of it
-        if not _is_trusted(hop):
-            return hop
-    return hops[0] if hops else remote
+    chain = [*hops, remote]  # nearest last
+    i = len(chain) - 1
+    while i > 0 and _is_trusted(chain[i]):
+        i -= 1
+    if keyed and i > 0:
+        i -= 1
+    try:
+        ipaddress.ip_address(chain[i])
+    except ValueError:
+        return remote  # garbage in the chain: trust none of it
+    return chain[i]
 
 
 # --- lockout ------------------------------------------------------------------------------------------------------
@@ -142,12 +158,6 @@ def login_lock_clear(*, email: str) -> None:
 
 
 # --- DRF throttles ------------------------------------------------------------------------------------------------
-
-
-def _is_api_key(request) -> bool:
-    from .models import ApiKey
-
-    return isinstance(getattr(request, "auth", None), ApiKey)
 
 
 class ClientIpMixin:

@@ -7,13 +7,14 @@ from django.contrib.auth import logout as session_logout
 from django.middleware.csrf import get_token
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
-from rest_framework.authentication import CSRFCheck
+from rest_framework.authentication import CSRFCheck, SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts import services
+from accounts.backends import ApiKeyAuthentication
 from accounts.throttling import (
     LoginRateThrottle,
     PasswordResetRateThrottle,
@@ -75,7 +76,7 @@ class CsrfTokenApi(APIView):
 
 
 class RegisterApi(APIView):
-    authentication_classes: list = []
+    authentication_classes = [ApiKeyAuthentication]  # a frontend relaying readers: their address, not its own
     throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, RegisterRateThrottle]
 
     @extend_schema(request=s.RegisterInputSerializer, responses={202: s.AcceptedSerializer})
@@ -109,7 +110,7 @@ class EmailVerifyResendApi(APIView):
 
 
 class LoginApi(APIView):
-    authentication_classes: list = []
+    authentication_classes = [ApiKeyAuthentication]  # a frontend relaying readers: their address, not its own
     throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, LoginRateThrottle]
 
     @extend_schema(request=s.LoginInputSerializer, responses={200: s.LoginOutputSerializer})
@@ -136,7 +137,7 @@ class LoginApi(APIView):
 
 
 class TokenRefreshApi(APIView):
-    authentication_classes: list = []
+    authentication_classes = [ApiKeyAuthentication]  # a frontend relaying readers: their address, not its own
     throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, LoginRateThrottle]
 
     @extend_schema(request=s.RefreshInputSerializer, responses={200: s.TokenPairSerializer})
@@ -148,7 +149,12 @@ class TokenRefreshApi(APIView):
 
 
 class LogoutApi(APIView):
-    """Blacklists the refresh token (if given) and ends the cookie session (if any; CSRF token required)."""
+    """Blacklists the refresh token (if given) and ends the cookie session (if any; CSRF token required).
+
+    No Bearer authentication: an expired access token must not stop a client from revoking its refresh token.
+    """
+
+    authentication_classes = [SessionAuthentication]
 
     @extend_schema(request=s.LogoutInputSerializer, responses={204: None})
     def post(self, request):
@@ -161,7 +167,7 @@ class LogoutApi(APIView):
 
 
 class PasswordResetApi(APIView):
-    authentication_classes: list = []
+    authentication_classes = [ApiKeyAuthentication]  # a frontend relaying readers: their address, not its own
     throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, PasswordResetRateThrottle]
 
     @extend_schema(request=s.PasswordResetInputSerializer, responses={202: s.AcceptedSerializer})
@@ -173,7 +179,7 @@ class PasswordResetApi(APIView):
 
 
 class PasswordResetConfirmApi(APIView):
-    authentication_classes: list = []
+    authentication_classes = [ApiKeyAuthentication]  # a frontend relaying readers: their address, not its own
     throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, PasswordResetRateThrottle]
 
     @extend_schema(request=s.PasswordResetConfirmInputSerializer, responses={200: s.AcceptedSerializer})

@@ -111,3 +111,34 @@ def test_an_unavailable_cache_does_not_break_login(api_client, reader, monkeypat
     monkeypatch.setattr(cache, "incr", broken_incr)
     assert _login(api_client, "reader@example.com", "wrong-password").status_code == 401
     assert _login(api_client, "reader@example.com", PASSWORD).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_keyed_frontend_relays_each_readers_address(api_client, settings, editor):
+    from accounts import services
+
+    settings.ACCOUNTS_IP_FAILURES = 6
+    _, raw = services.api_key_create(name="SSR", created_by=editor)
+    victim = UserFactory(email="victim@example.com")
+    frontend = "198.51.100.80"
+    for n in range(6):
+        _login(
+            api_client, f"spray{n}@example.com", "x", ip=frontend, HTTP_X_API_KEY=raw, HTTP_X_FORWARDED_FOR="6.6.6.6"
+        )
+    # the spraying reader is locked out, another reader behind the same frontend is not
+    spray = _login(api_client, victim.email, PASSWORD, ip=frontend, HTTP_X_API_KEY=raw, HTTP_X_FORWARDED_FOR="6.6.6.6")
+    other = _login(api_client, victim.email, PASSWORD, ip=frontend, HTTP_X_API_KEY=raw, HTTP_X_FORWARDED_FOR="7.7.7.7")
+    assert (spray.status_code, other.status_code) == (429, 200)
+    # without the key the same headers are not believed: the frontend's own address counts
+    assert _login(api_client, victim.email, PASSWORD, ip=frontend, HTTP_X_FORWARDED_FOR="6.6.6.6").status_code == 200
+
+
+def test_client_ip_behind_a_keyed_frontend(rf, settings):
+    from accounts.models import ApiKey
+
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    request = rf.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="1.1.1.1, 8.8.4.4, 198.51.100.80")
+    request.auth = ApiKey(name="SSR")
+    assert client_ip(request) == "8.8.4.4"  # load balancer skipped, then the frontend's own hop
+    request.auth = None
+    assert client_ip(request) == "198.51.100.80"

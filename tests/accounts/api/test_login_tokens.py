@@ -182,3 +182,15 @@ def test_jwt_settings_rotate_and_blacklist():
     assert settings.SIMPLE_JWT["ROTATE_REFRESH_TOKENS"] is True
     assert settings.SIMPLE_JWT["BLACKLIST_AFTER_ROTATION"] is True
     assert settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"] <= timedelta(minutes=30)
+
+
+@pytest.mark.django_db
+def test_logout_works_with_an_expired_access_token(api_client, reader):
+    pair = _login(api_client, "reader@example.com").json()
+    later = timezone.now() + settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"] + timedelta(seconds=5)
+    with time_machine.travel(later):
+        response = APIClient().post(
+            LOGOUT, {"refresh": pair["refresh"]}, format="json", headers=_bearer(pair["access"])
+        )
+        assert response.status_code == 204
+        assert api_client.post(REFRESH, {"refresh": pair["refresh"]}, format="json").status_code == 401
