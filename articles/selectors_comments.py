@@ -1,5 +1,6 @@
 """Reads of comments. Visibility is decided here, once: a reader sees visible comments and their own pending ones
-(marked pending); hidden and removed comments, and replies under them, are not shown to anyone through the API.
+(marked pending); hidden and removed comments are never shown, except as content-less tombstones that keep their
+visible replies in place.
 
 A page of threads costs two queries whatever its size: the top-level comments (keyset-paginated on
 (created_at, id)) and every reply of those threads down to COMMENTS_MAX_DEPTH, both with their authors joined.
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from cms.core.exceptions import ApplicationError, NotFound
@@ -108,18 +109,45 @@ def _page_size(value) -> int:
     return min(size, MAX_PAGE_SIZE)
 
 
-def comment_threads_attach(*, roots: list[Comment], user) -> None:
-    """Set `thread_children` on every comment of the threads under `roots` (one query). A reply whose parent is not
-    shown (hidden, removed, pending someone else's) is not shown either."""
+TOMBSTONE_STATUSES = (Comment.Status.HIDDEN, Comment.Status.REMOVED)
+
+
+def _tombstone(comment: Comment) -> Comment:
+    """A withdrawn or moderated comment kept only as the place its visible replies hang from: content blanked here,
+    in the selector, so no edge can show it. The instance is for display only and is never saved."""
+    comment.is_tombstone = True
+    comment.status = Comment.Status.REMOVED
+    comment.body = ""
+    comment.body_html = ""
+    comment.author = None
+    comment.is_staff_reply = False
+    comment.edited_at = None
+    return comment
+
+
+def _shown_or_tombstone(comment: Comment, user) -> Comment:
+    if comment.status in TOMBSTONE_STATUSES:
+        return _tombstone(comment)
+    comment.is_tombstone = False
+    return comment
+
+
+def comment_threads_attach(*, roots: list[Comment], user) -> list[Comment]:
+    """Set `thread_children` on every comment of the threads under `roots` (one query) and return the roots that
+    remain. A hidden or removed comment with visible replies stays as a tombstone (no body, no author) so the
+    replies keep their place; one without visible replies is not shown. Replies under a comment that is pending
+    for someone else are not shown."""
     for root in roots:
         root.thread_children = []
+        _shown_or_tombstone(root, user)
     if not roots:
-        return
+        return roots
     by_id: dict[int, Comment] = {c.pk: c for c in roots}
     thread_ids = [c.root_id or c.pk for c in roots]
     min_depth = min(c.depth for c in roots)
     replies = (
-        comments_for(user=user)
+        Comment.objects.filter(comments_visible_q(user=user) | Q(status__in=TOMBSTONE_STATUSES))
+        .select_related("author")
         .filter(root_id__in=thread_ids, depth__gt=min_depth, depth__lte=settings.COMMENTS_MAX_DEPTH)
         .order_by("depth", "created_at", "id")
     )
@@ -128,21 +156,33 @@ def comment_threads_attach(*, roots: list[Comment], user) -> None:
         if parent is None:
             continue
         reply.thread_children = []
+        _shown_or_tombstone(reply, user)
         parent.thread_children.append(reply)
         by_id[reply.pk] = reply
-    for comment in by_id.values():
+    for comment in sorted(by_id.values(), key=lambda c: -c.depth):  # deepest first: prune empty tombstones upwards
+        comment.thread_children = [
+            child for child in comment.thread_children if child.thread_children or not child.is_tombstone
+        ]
         comment.thread_children.sort(key=lambda c: (c.created_at, c.pk))
+    return [root for root in roots if root.thread_children or not root.is_tombstone]
 
 
 def comment_thread_page(
     *, article: Article, user, order: str | None = "oldest", cursor: str | None = None, page_size=None
 ) -> CommentPage:
-    """A page of top-level comments (oldest or newest first), each with its replies threaded to the fixed depth."""
+    """A page of top-level comments (oldest or newest first), each with its replies threaded to the fixed depth.
+    Top-level tombstones (see `comment_threads_attach`) are included only when their thread has visible replies."""
     order = order or "oldest"
     if order not in ORDERS:
         raise ApplicationError("Must be 'oldest' or 'newest'.", code="invalid", field="order")
     size = _page_size(page_size)
-    qs = comments_for(user=user).filter(article=article, depth=0)
+    visible = comments_visible_q(user=user)
+    has_visible_reply = Exists(Comment.objects.filter(visible, root_id=OuterRef("pk")))
+    qs = (
+        Comment.objects.filter(article=article, depth=0)
+        .filter(visible | (Q(status__in=TOMBSTONE_STATUSES) & Q(has_visible_reply)))
+        .select_related("author")
+    )
     if order == "oldest":
         qs = qs.order_by("created_at", "id")
     else:
@@ -156,10 +196,11 @@ def comment_thread_page(
     rows = list(qs[: size + 1])
     has_next = len(rows) > size
     rows = rows[:size]
-    comment_threads_attach(roots=rows, user=user)
+    last = rows[-1] if rows else None
+    results = comment_threads_attach(roots=rows, user=user)
     return CommentPage(
-        results=rows,
-        next_cursor=_cursor_encode(rows[-1]) if has_next and rows else None,
+        results=results,
+        next_cursor=_cursor_encode(last) if has_next and last is not None else None,
         order=order,
         page_size=size,
     )

@@ -94,6 +94,8 @@ class CommentOutputSerializer(serializers.Serializer):
         return self.context.get("article_slug") or obj.article.slug
 
     def get_author(self, obj) -> dict:
+        if getattr(obj, "is_tombstone", False):
+            return {"name": "", "is_staff": False}
         return {"name": obj.author_name, "is_staff": obj.is_staff_reply}
 
     def get_is_pending(self, obj) -> bool:

@@ -52,7 +52,11 @@ class CommentAuthorType(graphene.ObjectType):
 
 class CommentType(DjangoObjectType):
     id = graphene.Int(required=True)
-    status = graphene.String(required=True, description="visible | pending (only ever shown to its author)")
+    status = graphene.String(
+        required=True,
+        description="visible | pending (only ever shown to its author) | removed (a tombstone: no body, no author, "
+        "kept because it has visible replies)",
+    )
     author = graphene.Field(CommentAuthorType, required=True)
     parent_id = graphene.Int()
     is_pending = graphene.Boolean(required=True)
@@ -70,6 +74,8 @@ class CommentType(DjangoObjectType):
 
     @staticmethod
     def resolve_author(root: Comment, info):
+        if getattr(root, "is_tombstone", False):
+            return CommentAuthorType(name="", is_staff=False)
         return CommentAuthorType(name=root.author_name, is_staff=root.is_staff_reply)
 
     @staticmethod

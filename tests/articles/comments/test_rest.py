@@ -344,3 +344,43 @@ def test_deleted_reader_shown_as_deleted(api_client, subscriber, article, seed_c
     data = _as(api_client, subscriber).get(_list_url(article)).json()
     assert data["results"][0]["author"]["name"] == "Deleted reader"
     assert data["results"][0]["body"] == "I was here"
+
+
+def test_withdrawn_comment_keeps_its_replies_as_a_tombstone(api_client, subscriber, trial_reader, editor, article):
+    from articles.services.comments import comment_moderate
+
+    client = _as(api_client, subscriber)
+    top = client.post(_list_url(article), {"body": "SECRET-OPINION"}, format="json").json()
+    alone = client.post(_list_url(article), {"body": "LONELY-REMARK"}, format="json").json()
+    reply = _as(api_client, trial_reader).post(
+        _list_url(article), {"body": "a reply worth keeping", "parent": top["id"]}, format="json"
+    )
+    nested = _as(api_client, subscriber).post(
+        _list_url(article), {"body": "HIDDEN-MIDDLE", "parent": reply.json()["id"]}, format="json"
+    )
+    _as(api_client, trial_reader).post(
+        _list_url(article), {"body": "deep reply", "parent": nested.json()["id"]}, format="json"
+    )
+    client = _as(api_client, subscriber)
+    assert client.delete(f"/api/v1/comments/{top['id']}/").status_code == 204
+    assert client.delete(f"/api/v1/comments/{alone['id']}/").status_code == 204
+    comment_moderate(comment_id=nested.json()["id"], action="hide", moderator=editor)
+
+    response = _as(api_client, trial_reader).get(_list_url(article))
+    assert "SECRET-OPINION" not in response.content.decode()
+    assert "LONELY-REMARK" not in response.content.decode()
+    assert "HIDDEN-MIDDLE" not in response.content.decode()
+    results = response.json()["results"]
+    assert len(results) == 1
+    tombstone = results[0]
+    assert (tombstone["status"], tombstone["body"], tombstone["body_html"]) == ("removed", "", "")
+    assert tombstone["author"] == {"name": "", "is_staff": False}
+    assert tombstone["replies"][0]["body"] == "a reply worth keeping"
+    middle = tombstone["replies"][0]["replies"][0]
+    assert (middle["status"], middle["body"]) == ("removed", "")
+    assert middle["replies"][0]["body"] == "deep reply"
+    assert response.json()["count"] == 2
+    # a tombstone is not a comment one can open, reply to or flag
+    assert api_client.get(f"/api/v1/comments/{top['id']}/").status_code == 404
+    orphan = api_client.post(_list_url(article), {"body": "hi", "parent": top["id"]}, format="json")
+    assert orphan.status_code == 400
