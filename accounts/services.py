@@ -7,6 +7,7 @@ in which email is sent.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -84,6 +85,7 @@ def email_verification_send(*, user, email: str | None = None) -> None:
     """Send a verification link for the account's address (or for `email`, its pending new address)."""
     email = (email or user.email).lower()
     token = tokens.email_verify_token_make(user=user, email=email)
+    minute = int(timezone.now().timestamp() // 60)
     email_enqueue(
         to=email,
         template="account_verify_email",
@@ -93,7 +95,8 @@ def email_verification_send(*, user, email: str | None = None) -> None:
             "verify_url": f"{_url('ACCOUNTS_VERIFY_EMAIL_URL', '/verify-email')}?token={token}",
             "is_change": email != user.email.lower(),
         },
-        key=f"accounts:verify:{user.pk}:{token[-27:]}",
+        # at most one a minute per address (the key must fit OutboundEmail.key, so the address is hashed)
+        key=f"accounts:verify:{user.pk}:{hashlib.sha256(email.encode()).hexdigest()[:16]}:{minute}",
     )
 
 
