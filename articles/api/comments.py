@@ -13,12 +13,13 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from articles.api.serializers import ErrorOutputSerializer
 from articles.models import Article, Comment
 from articles.selectors_comments import (
     ORDERS,
@@ -161,6 +162,15 @@ def _out(comment: Comment, request, *, article_slug: str | None = None) -> dict:
     return CommentOutputSerializer(comment, context=context).data
 
 
+_ERRORS = {
+    400: OpenApiResponse(ErrorOutputSerializer, description="Bad input; `errors[].field` names it."),
+    401: OpenApiResponse(ErrorOutputSerializer, description="`login_required`: not signed in."),
+    403: OpenApiResponse(
+        ErrorOutputSerializer,
+        description="`subscription_required`, `article_locked`, `banned`, `not_author`, `edit_window_closed`.",
+    ),
+    404: OpenApiResponse(ErrorOutputSerializer, description="No such (visible) comment or article."),
+}
 _SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH)
 _ID = OpenApiParameter("comment_id", int, OpenApiParameter.PATH)
 _IDEMPOTENCY = OpenApiParameter(
@@ -180,7 +190,7 @@ class ArticleCommentsApi(APIView):
     @extend_schema(
         operation_id="article_comments_list",
         parameters=[_SLUG, CommentListInputSerializer],
-        responses={200: CommentPageOutputSerializer},
+        responses={200: CommentPageOutputSerializer, **_ERRORS},
         description="Top-level comments (oldest or newest first, cursor-paginated), each with replies threaded to "
         "depth 3. 401 for anonymous readers, 403 when the policy or the paywall says no.",
     )
@@ -215,7 +225,12 @@ class ArticleCommentsApi(APIView):
         operation_id="article_comments_create",
         parameters=[_SLUG, _IDEMPOTENCY],
         request=CommentCreateInputSerializer,
-        responses={201: CommentOutputSerializer, 200: CommentOutputSerializer},
+        responses={
+            201: CommentOutputSerializer,
+            200: CommentOutputSerializer,
+            **_ERRORS,
+            429: OpenApiResponse(ErrorOutputSerializer, description="`rate_limited`, with `retry_after` seconds."),
+        },
         description="Post a comment (or a reply with `parent`). 201 when created; 200 with the first comment for a "
         "repeated Idempotency-Key or the same text within a minute. 429 over the rate limit.",
     )
@@ -238,7 +253,9 @@ class ArticleCommentsApi(APIView):
 class CommentDetailApi(APIView):
     permission_classes = (AllowAny,)
 
-    @extend_schema(operation_id="comments_retrieve", parameters=[_ID], responses={200: CommentOutputSerializer})
+    @extend_schema(
+        operation_id="comments_retrieve", parameters=[_ID], responses={200: CommentOutputSerializer, **_ERRORS}
+    )
     def get(self, request, comment_id: int):
         comment = comment_get_any(comment_id=comment_id)
         viewer = _viewer(request, comment.article)
@@ -250,7 +267,7 @@ class CommentDetailApi(APIView):
         operation_id="comments_partial_update",
         parameters=[_ID],
         request=CommentEditInputSerializer,
-        responses={200: CommentOutputSerializer},
+        responses={200: CommentOutputSerializer, **_ERRORS},
         description="Edit your own comment within the edit window (COMMENTS_EDIT_WINDOW_MINUTES, default 15).",
     )
     def patch(self, request, comment_id: int):
@@ -261,7 +278,7 @@ class CommentDetailApi(APIView):
         comment.thread_children = []
         return _private(Response(_out(comment, request)))
 
-    @extend_schema(operation_id="comments_destroy", parameters=[_ID], responses={204: None})
+    @extend_schema(operation_id="comments_destroy", parameters=[_ID], responses={204: None, **_ERRORS})
     def delete(self, request, comment_id: int):
         comment = comment_get_any(comment_id=comment_id)
         viewer = _viewer(request, comment.article)
@@ -276,7 +293,7 @@ class CommentFlagApi(APIView):
         operation_id="comments_flag",
         parameters=[_ID],
         request=CommentFlagInputSerializer,
-        responses={201: CommentFlagOutputSerializer, 200: CommentFlagOutputSerializer},
+        responses={201: CommentFlagOutputSerializer, 200: CommentFlagOutputSerializer, **_ERRORS},
         description="Report a comment, once per reader: a repeated flag is a 200 no-op.",
     )
     def post(self, request, comment_id: int):
