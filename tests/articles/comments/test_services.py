@@ -420,3 +420,19 @@ def test_demo_comments_are_idempotent(article, commenter, editor):
     assert reply.parent_id == comment.pk and reply.is_staff_reply
     assert Comment.objects.count() == 2
     assert _count(article) == 2
+
+
+def test_comment_domain_code_never_imports_paywall():
+    """Dependencies point one way: only the edges (api/, graphql/) combine articles and paywall."""
+    import ast
+    from pathlib import Path
+
+    import articles
+
+    root = Path(articles.__file__).parent
+    for name in ("services/comments.py", "selectors_comments.py", "admin_comments.py", "tasks.py", "models.py"):
+        tree = ast.parse((root / name).read_text())
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names} | {
+            node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+        }
+        assert not any(module.split(".")[0] == "paywall" for module in imported), name
