@@ -65,6 +65,7 @@ class ImageAdmin(admin.ModelAdmin):
     form = ImageAdminForm
     list_display = ("thumbnail", "__str__", "credit", "width", "height", "rendition_count", "created_at")
     search_fields = ("title", "alt", "caption", "credit")
+    ordering = ("-created_at", "-id")
     readonly_fields = ("preview", "width", "height", "renditions_table")
     fields = ("file", "preview", "title", "alt", "caption", "credit", "width", "height", "renditions_table")
 
@@ -154,12 +155,12 @@ class ArticleAdmin(SimpleHistoryAdmin):
     list_per_page = 50
     PUBLISH_ACTIONS = ("publish_selected", "unpublish_selected", "archive_selected")
     actions = PUBLISH_ACTIONS
-    readonly_fields = ("preview_link", "version", "comment_count", "created_by", "updated_at")
+    readonly_fields = ("preview_link", "hero_preview", "version", "comment_count", "created_by", "updated_at")
     fieldsets = (
         (None, {"fields": ("title", "slug", "dek", "body")}),
         ("Publishing", {"fields": ("status", "published_at", "access_level", "preview_link")}),
         ("Placement", {"fields": ("section", "tags", "related_articles")}),
-        ("Hero image and source", {"fields": ("hero_image", "source_name", "source_url")}),
+        ("Hero image and source", {"fields": ("hero_image", "hero_preview", "source_name", "source_url")}),
         ("SEO", {"classes": ("collapse",), "fields": ("seo_title", "seo_description")}),
         ("Record", {"classes": ("collapse",), "fields": ("version", "comment_count", "created_by", "updated_at")}),
     )
@@ -205,6 +206,15 @@ class ArticleAdmin(SimpleHistoryAdmin):
         if links is None:
             links = obj.article_authors.select_related("author")
         return ", ".join(link.author.name for link in links)
+
+    @admin.display(description="hero as published")
+    def hero_preview(self, obj: Article):
+        image = obj.hero_image if obj and obj.pk else None
+        if image is None:
+            return "—"
+        return format_html(
+            '{}<div class="help">{} · {}</div>', _thumbnail(image), image.credit or "no credit", image.alt
+        )
 
     @admin.display(description="preview")
     def preview_link(self, obj: Article):

@@ -56,7 +56,11 @@ class ArticleAdminForm(forms.ModelForm):
     )
 
     source_url = forms.URLField(
-        max_length=500, required=False, assume_scheme="https", help_text="Link to the original article, if any."
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"size": 90}),
+        help_text="Link to the original article, if any.",
     )
 
     # Set by ArticleAdmin.get_form: the user saving the form.
@@ -81,6 +85,14 @@ class ArticleAdminForm(forms.ModelForm):
             "seo_title",
             "seo_description",
         )
+        widgets = {
+            "title": forms.TextInput(attrs={"size": 90}),
+            "slug": forms.TextInput(attrs={"size": 90}),
+            "dek": forms.Textarea(attrs={"rows": 3, "cols": 90}),
+            "source_name": forms.TextInput(attrs={"size": 60}),
+            "seo_title": forms.TextInput(attrs={"size": 90}),
+            "seo_description": forms.Textarea(attrs={"rows": 2, "cols": 90}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
