@@ -59,10 +59,13 @@ def article_search(qs: QuerySet[Article], *, search: str) -> QuerySet[Article]:
         return qs
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchRank
-        from django.db.models import F
+        from django.db.models import F, FloatField
+        from django.db.models.functions import Cast
 
         query = SearchQuery(search, search_type="websearch", config="english")
-        return qs.filter(search_vector=query).annotate(search_rank=SearchRank(F("search_vector"), query))
+        # Cast to double precision: ts_rank is a float4, whose text form does not round-trip through a cursor.
+        rank = Cast(SearchRank(F("search_vector"), query), FloatField())
+        return qs.filter(search_vector=query).annotate(search_rank=rank)
     return qs.filter(Q(title__icontains=search) | Q(dek__icontains=search) | Q(body__icontains=search))
 
 
@@ -150,6 +153,87 @@ def article_related(*, article: Article, limit: int = 5) -> list[Article]:
     ids = [pk for pk, _ in more_ids]
     more = list(_with_relations(Article.objects.filter(pk__in=ids)).order_by("-published_at", "-id"))
     return picked + more
+
+
+def article_related_many(*, articles: list[Article], limit: int = 5) -> dict[int, list[Article]]:
+    """`article_related` for many articles at once (GraphQL `related` inside a list) in a constant number of
+    queries: the same result per article. Candidates are ranked per section and per tag with a window function;
+    the top `2 * limit + 1` of each is enough, since at most `limit` picked articles and the article itself are
+    excluded from them."""
+    from collections import defaultdict
+
+    from django.db.models import F, Window
+    from django.db.models.functions import RowNumber
+
+    limit = max(0, min(int(limit), 100))
+    out: dict[int, list[Article]] = {a.pk: [] for a in articles}
+    if limit == 0 or not articles:
+        return out
+    ids = list(out)
+    public_ids = _public_articles().values("pk")
+    newest = [F("published_at").desc(), F("id").desc()]
+
+    picked: dict[int, list[tuple]] = defaultdict(list)  # source id -> [(published_at, id)]
+    hand_picked = Article.related_articles.through.objects.filter(from_article_id__in=ids, to_article_id__in=public_ids)
+    for source, target, published in hand_picked.values_list(
+        "from_article_id", "to_article_id", "to_article__published_at"
+    ):
+        if source != target:
+            picked[source].append((published, target))
+    for rows in picked.values():
+        rows.sort(reverse=True)
+        del rows[limit:]
+
+    keep = 2 * limit + 1
+    source_tags: dict[int, set[int]] = defaultdict(set)
+    for article_id, tag_id in Article.tags.through.objects.filter(article_id__in=ids).values_list(
+        "article_id", "tag_id"
+    ):
+        source_tags[article_id].add(tag_id)
+    section_ids = {a.section_id for a in articles if a.section_id}
+    by_section: dict[int, list[tuple]] = defaultdict(list)
+    if section_ids:
+        ranked = (
+            _public_articles()
+            .filter(section_id__in=section_ids)
+            .annotate(rank=Window(RowNumber(), partition_by=[F("section_id")], order_by=newest))
+            .filter(rank__lte=keep)
+            .values_list("section_id", "published_at", "id")
+        )
+        for section_id, published, pk in ranked:
+            by_section[section_id].append((published, pk))
+    by_tag: dict[int, list[tuple]] = defaultdict(list)
+    all_tags = set().union(*source_tags.values()) if source_tags else set()
+    if all_tags:
+        ranked = (
+            Article.tags.through.objects.filter(tag_id__in=all_tags, article_id__in=public_ids)
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=[F("tag_id")],
+                    order_by=[F("article__published_at").desc(), F("article_id").desc()],
+                )
+            )
+            .filter(rank__lte=keep)
+            .values_list("tag_id", "article__published_at", "article_id")
+        )
+        for tag_id, published, pk in ranked:
+            by_tag[tag_id].append((published, pk))
+
+    chosen: dict[int, list[int]] = {}
+    for article in articles:
+        first = [pk for _, pk in picked.get(article.pk, [])]
+        excluded = {article.pk, *first}
+        candidates = set(by_section.get(article.section_id, [])) if article.section_id else set()
+        for tag_id in source_tags.get(article.pk, ()):
+            candidates.update(by_tag.get(tag_id, []))
+        more = [pk for _, pk in sorted(candidates, reverse=True) if pk not in excluded][: limit - len(first)]
+        chosen[article.pk] = first + more
+    wanted = {pk for pks in chosen.values() for pk in pks}
+    loaded = _with_relations(Article.objects.filter(pk__in=wanted)).in_bulk() if wanted else {}
+    for source, pks in chosen.items():
+        out[source] = [loaded[pk] for pk in pks if pk in loaded]
+    return out
 
 
 def section_list() -> QuerySet[Section]:

@@ -6,6 +6,8 @@ the documented schema (status codes, content type, response shapes).
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance, status_code_conformance
 
@@ -19,6 +21,19 @@ content_schema = schema.include(method="GET", path_regex=CONTENT_PATHS)
 
 @pytest.fixture
 def content(db):
+    # Like Django's test client: the WSGI handler must not close the test's DB connection (inside its transaction)
+    # at request boundaries.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        _content()
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+def _content():
     section, tag, author = SectionFactory(name="World"), TagFactory(name="Navy"), AuthorFactory(slug="jack")
     ArticleFactory(section=section, tags=[tag], authors=[author], slug="a")
     ArticleFactory(access_level="free")
