@@ -91,3 +91,10 @@ def test_meter_for_trial_reader(graphql_client, trial_reader):
     graphql_client.force_authenticate(trial_reader)
     meter = graphql_client("{ meter { readerKind limit remaining } }").json_body["data"]["meter"]
     assert meter == {"readerKind": "trial", "limit": None, "remaining": None}
+
+
+@pytest.mark.parametrize(("mutation", "name"), [(CANCEL, "cancelSubscription"), (RESUME, "resumeSubscription")])
+def test_cancel_and_resume_need_a_signed_in_reader(graphql_client, subscriber, mutation, name):
+    payload = graphql_client(mutation).json_body["data"][name]
+    assert payload == {"subscription": None, "errors": [{"code": "unauthenticated"}]}
+    assert Subscription.objects.get(user=subscriber).cancel_at_period_end is False
