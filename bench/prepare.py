@@ -1,0 +1,235 @@
+"""Prepare benchmark inputs from the seeded database: readers, tokens and one TSV of requests per scenario.
+
+    DJANGO_SETTINGS_MODULE=cms.settings.bench DATABASE_URL=... python -m bench.prepare --out bench/.work/w2
+
+Each TSV line is one request (METHOD, PATH, headers "Name: value|...", body), replayed by bench/lua/requests.lua.
+Fresh-reader scenarios get a new pool of signed reader tokens on every call (each token is used for at most the
+daily allowance, on different articles, so every request is a counted read). Prints a JSON summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.bench")
+django.setup()
+
+from django.db.models import Count  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from articles.models import Article, Comment, Section  # noqa: E402
+from paywall.models import Plan, Subscription  # noqa: E402
+from paywall.readers import Reader, reader_token_issue  # noqa: E402
+from paywall.selectors import meter_limits  # noqa: E402
+from paywall.services import access_decide  # noqa: E402
+
+SUBSCRIBER_EMAIL = "bench-subscriber@masthead.local"
+GRAPHQL_LIST = (
+    "query { articles(first: 20) { edges { node { id slug title dek publishedAt accessLevel "
+    "section { slug name } authors { slug name } tags { slug name } } } pageInfo { hasNextPage endCursor } } }"
+)
+GRAPHQL_DETAIL = (
+    'query { article(slug: "%s") { id slug title publishedAt body bodyIsPreview '
+    "access { granted reason readsLeft limit } section { slug name } authors { slug name } } }"
+)
+STOPWORDS = {"about", "after", "again", "their", "there", "these", "those", "which", "while", "would", "could", "where"}
+
+
+def _search_terms(n: int = 10) -> list[str]:
+    """Frequent words of published titles, so full-text searches find (and rank) real matches."""
+    from collections import Counter
+
+    words = Counter()
+    for title in Article.objects.published().order_by("-published_at").values_list("title", flat=True)[:2000]:
+        words.update(w for w in (t.strip(".,:;'\"!?()").lower() for t in title.split()) if len(w) >= 5)
+    for word in STOPWORDS:
+        words.pop(word, None)
+    return [w for w, _ in words.most_common(n)] or ["news"]
+
+
+def _subscriber() -> User:
+    user = User.objects.filter(email=SUBSCRIBER_EMAIL).first()
+    if user is None:
+        user = User.objects.create_user(email=SUBSCRIBER_EMAIL, password=None)
+        user.email_verified_at = timezone.now()
+        user.save()
+    now = timezone.now()
+    live = Subscription.objects.filter(user=user, status="active", current_period_end__gt=now + timedelta(days=1))
+    if not live.exists():
+        Subscription.objects.filter(user=user).delete()
+        Subscription.objects.create(
+            user=user,
+            plan=Plan.objects.filter(code="weekly").first(),
+            status="active",
+            current_period_start=now,
+            current_period_end=now + timedelta(days=30),
+            provider="dev",
+        )
+    return user
+
+
+def _comment_thread(user: User) -> str:
+    """The slug of a public article with a threaded discussion of at least 40 comments (created if needed)."""
+    top = (
+        Article.objects.published()
+        .annotate(n=Count("comments"))
+        .filter(n__gte=40)
+        .order_by("-n")
+        .values_list("slug", flat=True)
+        .first()
+    )
+    if top:
+        return top
+    article = Article.objects.published().filter(access_level="free").order_by("-published_at").first()
+    article = article or Article.objects.published().order_by("-published_at").first()
+    roots = []
+    for i in range(15):
+        body = f"Benchmark comment {i}: a considered view on the story, with enough words to look like one."
+        roots.append(
+            Comment.objects.create(article=article, author=user, body=body, body_html=f"<p>{body}</p>", depth=0)
+        )
+    for i, root in enumerate(roots):
+        parent = root
+        for depth in (1, 2):
+            body = f"Reply {i}.{depth}: agreed, and here is one more thought about it."
+            parent = Comment.objects.create(
+                article=article,
+                author=user,
+                parent=parent,
+                root=root,
+                depth=depth,
+                body=body,
+                body_html=f"<p>{body}</p>",
+            )
+    Article.objects.filter(pk=article.pk).update(
+        comment_count=Comment.objects.filter(article=article, status="visible").count()
+    )
+    return article.slug
+
+
+def _tsv(path: Path, lines) -> int:
+    n = 0
+    with path.open("w") as f:
+        for method, url, headers, body in lines:
+            header_text = "|".join(f"{k}: {v}" for k, v in headers.items())
+            f.write(f"{method}\t{url}\t{header_text}\t{body}\n")
+            n += 1
+    return n
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--lines", type=int, default=150_000, help="requests prepared per fresh-reader scenario")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    rng = random.Random(args.seed)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+
+    published = Article.objects.published()
+    metered = list(published.filter(access_level="metered").values_list("slug", flat=True)[:200_000])
+    paid = list(published.exclude(access_level="free").values_list("slug", flat=True)[:200_000])
+    every = list(published.values_list("slug", flat=True)[:200_000])
+    if len(metered) < 10:
+        print("need at least 10 published metered articles: run seed_demo first", file=sys.stderr)
+        return 2
+    for slugs in (metered, paid, every):
+        rng.shuffle(slugs)
+    anon_limit = meter_limits()[0]
+    if anon_limit < 1:
+        print("the anonymous allowance is 0: scenario 1 needs a metered allowance", file=sys.stderr)
+        return 2
+
+    user = _subscriber()
+    access = AccessToken.for_user(user)
+    access.set_exp(lifetime=timedelta(hours=12))
+    bearer = {"Authorization": f"Bearer {access}"}
+    json_headers = {"Content-Type": "application/json"}
+
+    # a reader whose allowance is used up today
+    exhausted_id, exhausted_token = reader_token_issue()
+    for slug in metered[:anon_limit]:
+        access_decide(reader=Reader(anon_id=exhausted_id), article=published.get(slug=slug), record=True)
+    unread = metered[anon_limit:] or metered
+
+    section = Section.objects.annotate(n=Count("articles")).order_by("-n").values_list("slug", flat=True).first() or ""
+    comments_slug = _comment_thread(user)
+    newest = published.order_by("-published_at").values_list("published_at", flat=True).first() or timezone.now()
+
+    def fresh_detail():
+        made = 0
+        k = 0
+        while made < args.lines:
+            _, token = reader_token_issue()
+            for j in range(anon_limit):
+                slug = metered[(k * anon_limit + j) % len(metered)]
+                yield "GET", f"/api/v1/articles/{slug}/", {"X-Reader-Token": token}, ""
+                made += 1
+            k += 1
+
+    def fresh_graphql():
+        made = 0
+        k = 0
+        while made < args.lines:
+            _, token = reader_token_issue()
+            for j in range(anon_limit):
+                slug = metered[(k * anon_limit + j + 7) % len(metered)]
+                body = json.dumps({"query": GRAPHQL_DETAIL % slug}, separators=(",", ":"))
+                yield "POST", "/graphql/", {**json_headers, "X-Reader-Token": token}, body
+                made += 1
+            k += 1
+
+    def uncached(base: str, n: int):
+        # a distinct published_before per request: every request misses the public page cache
+        for i in range(n):
+            before = (newest - timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            yield "GET", f"{base}&published_before={before}", {}, ""
+
+    search_terms = _search_terms()
+
+    def search_uncached(n: int):
+        for i in range(n):
+            before = (newest - timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            term = search_terms[i % len(search_terms)]
+            yield "GET", f"/api/v1/articles/?search={term}&page_size=20&published_before={before}", {}, ""
+
+    n_rot = min(len(every), 20_000)
+    scenarios = {
+        "floor": [("GET", f"/bench/floor/{s}/", {}, "") for s in every[:n_rot]],
+        "detail_anon": fresh_detail(),
+        "detail_subscriber": [("GET", f"/api/v1/articles/{s}/", bearer, "") for s in paid[:n_rot]],
+        "detail_metered_out": [
+            ("GET", f"/api/v1/articles/{s}/", {"X-Reader-Token": exhausted_token}, "") for s in unread[:n_rot]
+        ],
+        "list": [("GET", "/api/v1/articles/?page_size=20", {}, "")],
+        "list_uncached": uncached("/api/v1/articles/?page_size=20", args.lines),
+        "list_section": [("GET", f"/api/v1/articles/?section={section}&page_size=20", {}, "")],
+        "search": search_uncached(args.lines),
+        "graphql_list": [
+            ("POST", "/graphql/", json_headers, json.dumps({"query": GRAPHQL_LIST}, separators=(",", ":")))
+        ],
+        "graphql_detail": fresh_graphql(),
+        "comments": [("GET", f"/api/v1/articles/{comments_slug}/comments/", bearer, "")],
+    }
+    summary = {"articles": published.count(), "anonymous_limit": anon_limit, "section": section}
+    summary["search_terms"] = search_terms
+    summary["comments_article"] = comments_slug
+    summary["files"] = {name: _tsv(out / f"{name}.tsv", lines) for name, lines in scenarios.items()}
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
