@@ -425,3 +425,33 @@ def test_search_results_paginate_without_gaps_or_repeats(api_client):
         seen += [a["id"] for a in response.json()["results"]]
         url = response.json()["next"]
     assert sorted(seen) == sorted(a.id for a in matching) and len(seen) == 3
+
+
+def test_hero_image_shape(api_client, settings):
+    settings.PUBLIC_BASE_URL = "https://news.example"
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image as PILImage
+
+    from articles.models import Image
+
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (40, 20), "red").save(buffer, format="PNG")
+    image = Image.objects.create(
+        file=SimpleUploadedFile("hero.png", buffer.getvalue(), content_type="image/png"),
+        alt="A ship",
+        caption="At sea",
+        credit="Photo courtesy Wikipedia",
+    )
+    Image.objects.filter(pk=image.pk).update(
+        renditions=[{"width": 20, "height": 10, "format": "webp", "url": "/m/x.webp"}]
+    )
+    ArticleFactory(hero_image=image)
+
+    hero = api_client.get("/api/v1/articles/").json()["results"][0]["hero_image"]
+
+    assert hero["width"] == 40 and hero["height"] == 20
+    assert hero["alt"] == "A ship" and hero["caption"] == "At sea" and hero["credit"] == "Photo courtesy Wikipedia"
+    assert hero["url"].startswith("https://news.example/media/") and hero["url"].endswith(".png")
+    assert hero["renditions"] == [{"width": 20, "height": 10, "format": "webp", "url": "https://news.example/m/x.webp"}]
