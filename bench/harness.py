@@ -43,6 +43,7 @@ SCENARIOS = {
     "comments": ("9. A page of threaded comments (subscriber)", "rest", None),
 }
 P99_TARGET_MS = 100
+FRESH = {"detail_anon", "graphql_detail", "list_uncached", "search"}  # every request must be a new line
 
 
 def log(message: str) -> None:
@@ -117,6 +118,40 @@ def wait_http(url: str, timeout: float = 60) -> None:
         except OSError:
             time.sleep(0.3)
     raise SystemExit(f"{url} did not answer within {timeout}s")
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_pid(*, pgid: int | None = None, comm: str | None = None) -> dict[int, float]:
+    """CPU time (user + system, seconds) of each live process in a process group, or with a given command name."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        # fields[0] is field 3 (state): pgrp is field 5, utime 14, stime 15
+        if (pgid is not None and int(fields[2]) == pgid) or (comm is not None and name == comm):
+            found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return found
+
+
+def cpu_snapshot(app_pgid: int) -> dict:
+    return {
+        "app": cpu_by_pid(pgid=app_pgid),
+        "postgres": cpu_by_pid(comm="postgres"),
+        "redis": cpu_by_pid(comm="redis-server"),
+    }
+
+
+def cpu_delta(before: dict, after: dict) -> dict:
+    """Per tier, the CPU spent between two snapshots by processes alive at the end (an exited one is not counted)."""
+    return {tier: sum(max(t - before[tier].get(pid, 0.0), 0.0) for pid, t in after[tier].items()) for tier in after}
 
 
 def settle(url: str, timeout: float = 60) -> None:
@@ -238,15 +273,23 @@ def bench_one_size(args, n: int, wrk: str) -> dict:
                                    seconds=args.warmup, offset=offset)  # fmt: skip
                     offset += warm["requests"] + 64
                     runs = []
+                    cpu = {"app": 0.0, "postgres": 0.0, "redis": 0.0}
                     for i in range(args.runs):
+                        before = cpu_snapshot(gunicorn.proc.pid)
                         r = wrk_run(wrk, url=url, tsv=tsv, threads=args.threads, connections=args.connections,
                                     seconds=args.duration, offset=offset)  # fmt: skip
+                        delta = cpu_delta(before, cpu_snapshot(gunicorn.proc.pid))
+                        for key in cpu:
+                            cpu[key] += delta[key]
                         offset += r["requests"] + 64
                         runs.append(r)
                         errors = r["non2xx"] + r["socket_errors"]
                         log(f"n={n} w={workers} {name} run {i + 1}: {r['rps']:.0f} req/s p50 {r['p50_us'] / 1000:.1f} "
                             f"ms p99 {r['p99_us'] / 1000:.1f} ms errors {errors}")  # fmt: skip
                     per_scenario[name] = median_of(runs)
+                    done = max(sum(r["requests"] for r in runs), 1)
+                    # CPU milliseconds per request, per tier (includes the settle requests: a few per run)
+                    per_scenario[name]["cpu_ms"] = {k: round(v * 1000 / done, 3) for k, v in cpu.items()}
                 results["workers"][str(workers)] = per_scenario
             finally:
                 gunicorn.stop()
@@ -284,6 +327,38 @@ def machine() -> dict:
         "gunicorn": version([sys.executable, "-m", "gunicorn", "--version"]),
         "wrk": version(["wrk", "--version"]),
     }
+
+
+VIEWS_PER_DAY = 10_000_000
+PEAK_FACTOR = 5
+TARGET_UTILISATION = 0.7
+
+
+def capacity_lines(per: dict) -> list[str]:
+    """CPU per request by tier (measured with /proc during the runs) and what 10 M views a day would need."""
+    peak = VIEWS_PER_DAY / 86400 * PEAK_FACTOR
+    lines = [
+        "#### CPU per request and capacity",
+        "",
+        f"CPU time per request by tier, measured from /proc during the runs (first worker count). Cores for "
+        f"{VIEWS_PER_DAY:,} views a day with a {PEAK_FACTOR}x peak = {peak:.0f} req/s, at "
+        f"{TARGET_UTILISATION:.0%} utilisation, if every view were this request:",
+        "",
+        "| Scenario | app CPU ms | PostgreSQL CPU ms | Redis CPU ms | req/s per app core | req/s per DB core "
+        "| app cores at peak | DB cores at peak |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, result in per.items():
+        c = result["cpu_ms"]
+        app, db, redis = c["app"], c["postgres"], c["redis"]
+        per_app = 1000 / app if app else float("inf")
+        per_db = 1000 / db if db else float("inf")
+        lines.append(
+            f"| {SCENARIOS[name][0]} | {app:.2f} | {db:.2f} | {redis:.2f} | {per_app:.0f} | {per_db:.0f} | "
+            f"{peak / per_app / TARGET_UTILISATION:.1f} | {peak / per_db / TARGET_UTILISATION:.1f} |"
+        )
+    lines.append("")
+    return lines
 
 
 def report(args, sizes: list[dict], extra_notes: list[str]) -> str:
@@ -327,14 +402,16 @@ def report(args, sizes: list[dict], extra_notes: list[str]) -> str:
                     ) + f"p99 < {P99_TARGET_MS} {'met' if p99_ok else 'MISSED'}"
                 q = size.get("queries", {}).get(name, {})
                 queries = f"{q.get('cold', '?')}/{q.get('warm', '?')}" if q else "?"
-                errors = str(result["errors"]) + (
-                    f" (token pool wrapped {result['wraps']}x)" if result["wraps"] else ""
-                )
+                wrapped = bool(result["wraps"]) and name in FRESH
+                errors = str(result["errors"]) + (f" (token pool wrapped {result['wraps']}x)" if wrapped else "")
                 lines.append(
                     f"| {label} | {result['rps']:.0f} | {result['p50_ms']:.1f} | {result['p99_ms']:.1f} | "
                     f"{'' if ratio is None else f'{ratio:.2f}'} | {verdict} | {queries} | {errors} |"
                 )
             lines.append("")
+        first_workers = next(iter(size["workers"].values()), {})
+        if first_workers and all("cpu_ms" in r for r in first_workers.values()):
+            lines += capacity_lines(first_workers)
         if summary:
             lines += [
                 f"Inputs: {summary.get('articles')} published articles; anonymous allowance "
