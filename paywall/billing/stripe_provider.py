@@ -119,23 +119,36 @@ class StripeProvider:
             raise ServiceUnavailable("The payment provider is unavailable, retry shortly.") from exc
 
     def subscription_cancel_now(self, *, subscription, refund: bool) -> bool:
-        """Cancel at Stripe at once; with `refund`, refund the latest paid invoice's charge (best effort)."""
+        """Cancel at Stripe at once; with `refund`, refund the payment of the latest paid invoice (if any)."""
         if not subscription.provider_subscription_id:
             return False
         client = stripe_configure()
         try:
             remote = client.Subscription.cancel(subscription.provider_subscription_id).to_dict()
-            if not refund or not remote.get("latest_invoice"):
+            invoice_id = remote.get("latest_invoice")
+            if isinstance(invoice_id, dict):
+                invoice_id = invoice_id.get("id")
+            if not refund or not invoice_id:
                 return False
-            invoice = client.Invoice.retrieve(remote["latest_invoice"]).to_dict()
-            target = {"payment_intent": invoice["payment_intent"]} if invoice.get("payment_intent") else None
-            target = target or ({"charge": invoice["charge"]} if invoice.get("charge") else None)
-            if target is None:
+            payment_intent = _invoice_payment_intent(client, invoice_id)
+            if payment_intent is None:
                 return False
-            client.Refund.create(**target)
+            client.Refund.create(payment_intent=payment_intent)
             return True
         except stripe.StripeError as exc:
             raise ServiceUnavailable("The payment provider is unavailable, retry shortly.") from exc
+
+
+def _invoice_payment_intent(client, invoice_id: str) -> str | None:
+    """The PaymentIntent that paid an invoice: from its InvoicePayments (API 2025-03 and later), else the invoice's
+    own `payment_intent` (older API versions)."""
+    payments = client.InvoicePayment.list(invoice=invoice_id).to_dict().get("data") or []
+    for item in payments:
+        payment = item.get("payment") or {}
+        if item.get("status") == "paid" and payment.get("payment_intent"):
+            return payment["payment_intent"]
+    invoice = client.Invoice.retrieve(invoice_id).to_dict()
+    return invoice.get("payment_intent") or None
 
 
 # --- webhook processing ------------------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ class FakeStripe:
         self.lock = threading.Lock()
         self.url = ""
         self.down = False  # answer 500 to everything
+        self.invoice_payments: dict[str, list[dict]] = {}
+        self.refunds: list[dict] = []
 
     def subscription(self, sub_id: str, *, user_id, status="active", start=None, end=None, price="price_weekly", **kw):
         start = int(start or time.time())
@@ -89,6 +91,15 @@ def _handler(state: FakeStripe):
                 if sub is not None:
                     self._reply(200, sub)
                 return
+            if entry["path"] == "/v1/invoice_payments":
+                query = dict(parse_qsl(self.path.partition("?")[2]))
+                data = state.invoice_payments.get(query.get("invoice"), [])
+                self._reply(200, {"object": "list", "data": data, "has_more": False, "url": "/v1/invoice_payments"})
+                return
+            if entry["path"].startswith("/v1/invoices/"):
+                invoice_id = entry["path"].rsplit("/", 1)[1]
+                self._reply(200, {"id": invoice_id, "object": "invoice"})
+                return
             self._reply(404, {"error": {"type": "invalid_request_error", "message": "unknown"}})
 
         def do_POST(self):
@@ -104,6 +115,11 @@ def _handler(state: FakeStripe):
                         "url": "https://checkout.stripe.test/c/pay/cs_test_1",
                     },
                 )
+                return
+            if path == "/v1/refunds":
+                refund = {"id": f"re_{len(state.refunds) + 1}", "object": "refund", **form}
+                state.refunds.append(refund)
+                self._reply(200, refund)
                 return
             if path.startswith("/v1/subscriptions/"):
                 sub = self._subscription_or_404(path)

@@ -283,14 +283,37 @@ def test_reader_cancel_and_resume_are_sent_to_stripe(api_client, reader, fake_st
 
 
 @pytest.mark.django_db
-def test_staff_cancel_now_cancels_at_stripe(reader, editor, fake_stripe, stripe_plan):
+def test_staff_cancel_now_cancels_at_stripe_and_refunds_the_last_payment(reader, editor, fake_stripe, stripe_plan):
     from paywall.services import subscription_cancel_now
 
-    fake_stripe.subscription("sub_1", user_id=reader.pk)
+    fake_stripe.subscription("sub_1", user_id=reader.pk, latest_invoice="in_1")
+    fake_stripe.invoice_payments["in_1"] = [
+        {"id": "inpay_1", "object": "invoice_payment", "status": "paid", "payment": {"payment_intent": "pi_1"}}
+    ]
     signed_post(Client(), checkout_completed(reader))
     subscription_cancel_now(subscription=the_subscription(), actor=editor)
     assert ("DELETE", "/v1/subscriptions/sub_1") in [(r["method"], r["path"]) for r in fake_stripe.requests]
-    assert the_subscription().status == S.CANCELED
+    assert [r["payment_intent"] for r in fake_stripe.refunds] == ["pi_1"]
+    sub = the_subscription()
+    assert sub.status == S.CANCELED
+    assert SubscriptionEvent.objects.filter(subscription=sub).last().note == "canceled now, refunded"
+
+
+@pytest.mark.django_db
+def test_current_api_shape_period_on_items_and_invoice_parent(client, reader, fake_stripe, stripe_plan):
+    """API versions since 2025-03 keep the period on the subscription item and the subscription id of an invoice
+    under `parent.subscription_details`."""
+    start = int(time.time())
+    remote = fake_stripe.subscription("sub_1", user_id=reader.pk)
+    del remote["current_period_start"], remote["current_period_end"]
+    remote["items"]["data"][0].update(current_period_start=start, current_period_end=start + 7 * 86400)
+    signed_post(client, checkout_completed(reader))
+    assert the_subscription().current_period_end == datetime.fromtimestamp(start + 7 * 86400, tz=UTC)
+    remote["items"]["data"][0].update(current_period_start=start + 7 * 86400, current_period_end=start + 14 * 86400)
+    invoice = {"id": "in_2", "object": "invoice", "parent": {"subscription_details": {"subscription": "sub_1"}}}
+    r = signed_post(client, stripe_event("invoice.paid", invoice, event_id="evt_paid_2"))
+    assert r.json()["outcome"] == "renewed"
+    assert the_subscription().current_period_end == datetime.fromtimestamp(start + 14 * 86400, tz=UTC)
 
 
 # --- concurrency (PostgreSQL) -------------------------------------------------------------------------------------
