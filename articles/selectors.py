@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from cms.core.exceptions import ApplicationError, NotFound
 
@@ -126,114 +127,93 @@ def article_get_for_preview(*, slug: str, token: str) -> Article:
 
 
 def article_related(*, article: Article, limit: int = 5) -> list[Article]:
-    """ "More from ...": hand-picked related articles first (in id order of selection), then the newest
-    published articles sharing the section or a tag. Never the article itself, never a draft."""
-    limit = max(0, min(int(limit), 100))
-    if limit == 0:
-        return []
-    picked = list(
-        _with_relations(
-            _public_articles().filter(pk__in=article.related_articles.values("pk")).exclude(pk=article.pk)
-        ).order_by("-published_at", "-id")[:limit]
-    )
-    if len(picked) >= limit:
-        return picked
-    similar = Q(tags__in=article.tags.values("pk"))
-    if article.section_id:
-        similar |= Q(section_id=article.section_id)
-    more_ids = (
-        _public_articles()
-        .filter(similar)
-        .exclude(pk=article.pk)
-        .exclude(pk__in=[a.pk for a in picked])
-        .order_by("-published_at", "-id")
-        .values_list("pk", "published_at")
-        .distinct()[: limit - len(picked)]
-    )
-    ids = [pk for pk, _ in more_ids]
-    more = list(_with_relations(Article.objects.filter(pk__in=ids)).order_by("-published_at", "-id"))
-    return picked + more
+    """ "More from ...": hand-picked related articles first (newest first), then the newest published articles
+    sharing the section or a tag. Never the article itself, never a non-public article."""
+    return article_related_many(articles=[article], limit=limit)[article.pk]
 
 
 def article_related_many(*, articles: list[Article], limit: int = 5) -> dict[int, list[Article]]:
-    """`article_related` for many articles at once (GraphQL `related` inside a list) in a constant number of
-    queries: the same result per article. Candidates are ranked per section and per tag with a window function;
-    the top `2 * limit + 1` of each is enough, since at most `limit` picked articles and the article itself are
-    excluded from them."""
-    from collections import defaultdict
-
-    from django.db.models import F, Window
-    from django.db.models.functions import RowNumber
-
+    """`article_related` for many articles at once, in a constant number of queries (7) whatever their number:
+    for GraphQL `related` inside lists. Returns {article id: [related articles with list relations loaded]}."""
     limit = max(0, min(int(limit), 100))
-    out: dict[int, list[Article]] = {a.pk: [] for a in articles}
-    if limit == 0 or not articles:
-        return out
-    ids = list(out)
-    public_ids = _public_articles().values("pk")
-    newest = [F("published_at").desc(), F("id").desc()]
+    ids = [a.pk for a in articles]
+    out: dict[int, list[int]] = {pk: [] for pk in ids}
+    if limit == 0 or not ids:
+        return {pk: [] for pk in ids}
+    depth = 2 * limit + 1  # enough candidates per section/tag to survive excluding the article and its picks
 
-    picked: dict[int, list[tuple]] = defaultdict(list)  # source id -> [(published_at, id)]
-    hand_picked = Article.related_articles.through.objects.filter(from_article_id__in=ids, to_article_id__in=public_ids)
-    for source, target, published in hand_picked.values_list(
-        "from_article_id", "to_article_id", "to_article__published_at"
-    ):
-        if source != target:
-            picked[source].append((published, target))
-    for rows in picked.values():
-        rows.sort(reverse=True)
-        del rows[limit:]
+    through = Article.related_articles.through
+    picked_rows = (
+        through.objects.filter(
+            from_article_id__in=ids,
+            to_article__status=Article.Status.PUBLISHED,
+            to_article__published_at__isnull=False,
+        )
+        .exclude(to_article_id=F("from_article_id"))
+        .values_list("from_article_id", "to_article_id", "to_article__published_at")
+    )
+    picked: dict[int, list[tuple]] = {pk: [] for pk in ids}
+    for source, target, published_at in picked_rows:
+        picked[source].append((published_at, target))
 
-    keep = 2 * limit + 1
-    source_tags: dict[int, set[int]] = defaultdict(set)
-    for article_id, tag_id in Article.tags.through.objects.filter(article_id__in=ids).values_list(
-        "article_id", "tag_id"
-    ):
-        source_tags[article_id].add(tag_id)
+    tag_through = Article.tags.through
+    tags_of: dict[int, set[int]] = {pk: set() for pk in ids}
+    for article_id, tag_id in tag_through.objects.filter(article_id__in=ids).values_list("article_id", "tag_id"):
+        tags_of[article_id].add(tag_id)
     section_ids = {a.section_id for a in articles if a.section_id}
-    by_section: dict[int, list[tuple]] = defaultdict(list)
+    tag_ids = set().union(*tags_of.values())
+
+    by_section: dict[int, list[tuple]] = {}
     if section_ids:
-        ranked = (
+        rows = (
             _public_articles()
             .filter(section_id__in=section_ids)
-            .annotate(rank=Window(RowNumber(), partition_by=[F("section_id")], order_by=newest))
-            .filter(rank__lte=keep)
+            .annotate(
+                rn=Window(
+                    RowNumber(), partition_by=[F("section_id")], order_by=[F("published_at").desc(), F("id").desc()]
+                )
+            )
+            .filter(rn__lte=depth)
             .values_list("section_id", "published_at", "id")
         )
-        for section_id, published, pk in ranked:
-            by_section[section_id].append((published, pk))
-    by_tag: dict[int, list[tuple]] = defaultdict(list)
-    all_tags = set().union(*source_tags.values()) if source_tags else set()
-    if all_tags:
-        ranked = (
-            Article.tags.through.objects.filter(tag_id__in=all_tags, article_id__in=public_ids)
+        for section_id, published_at, pk in rows:
+            by_section.setdefault(section_id, []).append((published_at, pk))
+    by_tag: dict[int, list[tuple]] = {}
+    if tag_ids:
+        rows = (
+            tag_through.objects.filter(
+                tag_id__in=tag_ids, article__status=Article.Status.PUBLISHED, article__published_at__isnull=False
+            )
             .annotate(
-                rank=Window(
+                rn=Window(
                     RowNumber(),
                     partition_by=[F("tag_id")],
                     order_by=[F("article__published_at").desc(), F("article_id").desc()],
                 )
             )
-            .filter(rank__lte=keep)
+            .filter(rn__lte=depth)
             .values_list("tag_id", "article__published_at", "article_id")
         )
-        for tag_id, published, pk in ranked:
-            by_tag[tag_id].append((published, pk))
+        for tag_id, published_at, pk in rows:
+            by_tag.setdefault(tag_id, []).append((published_at, pk))
 
-    chosen: dict[int, list[int]] = {}
+    newest_first = lambda row: (row[0], row[1])  # noqa: E731
     for article in articles:
-        first = [pk for _, pk in picked.get(article.pk, [])]
-        excluded = {article.pk, *first}
-        candidates = set(by_section.get(article.section_id, [])) if article.section_id else set()
-        for tag_id in source_tags.get(article.pk, ()):
-            candidates.update(by_tag.get(tag_id, []))
-        more = [pk for _, pk in sorted(candidates, reverse=True) if pk not in excluded][: limit - len(first)]
-        chosen[article.pk] = first + more
-    wanted = {pk for pks in chosen.values() for pk in pks}
-    loaded = _with_relations(Article.objects.filter(pk__in=wanted)).in_bulk() if wanted else {}
-    for source, pks in chosen.items():
-        out[source] = [loaded[pk] for pk in pks if pk in loaded]
-    return out
+        chosen = [pk for _, pk in sorted(picked[article.pk], key=newest_first, reverse=True)[:limit]]
+        if len(chosen) < limit:
+            candidates = set(by_section.get(article.section_id, []))
+            for tag_id in tags_of[article.pk]:
+                candidates.update(by_tag.get(tag_id, []))
+            for _, pk in sorted(candidates, key=newest_first, reverse=True):
+                if len(chosen) >= limit:
+                    break
+                if pk != article.pk and pk not in chosen:
+                    chosen.append(pk)
+        out[article.pk] = chosen
+
+    wanted = {pk for chosen in out.values() for pk in chosen}
+    loaded = {a.pk: a for a in _with_relations(Article.objects.filter(pk__in=wanted))} if wanted else {}
+    return {pk: [loaded[r] for r in chosen if r in loaded] for pk, chosen in out.items()}
 
 
 def section_list() -> QuerySet[Section]:

@@ -80,33 +80,33 @@ class AccessDecisionByArticleIdLoader(_ArticleKeyedLoader):
 
 
 class RelatedArticlesByArticleIdLoader(_ArticleKeyedLoader):
-    """`related(first)` per article through the shared selector, memoised per request. Keys are article ids; the
-    value is the longest list fetched so far, sliced per request (the selector has no multi-article form yet)."""
+    """`related(first)` for every announced article in one `article_related_many` call per level of nesting and
+    per `first`. Keys are (article id, first)."""
 
     default = []
 
-    def __new__(cls, info_or_context):
-        loader = super().__new__(cls, info_or_context)
-        if not hasattr(loader, "limits"):
-            loader.limits = {}
-        return loader
+    def prime_keys(self, keys):  # the (id, first) keys are only known when `related` is asked for
+        return None
 
     def load_related(self, article: Article, *, limit: int) -> list[Article]:
         self.articles.setdefault(article.pk, article)
-        if self.limits.get(article.pk, -1) < limit:
-            self._cache.pop(article.pk, None)
-            self.limits[article.pk] = limit
-        return self.load(article.pk)[:limit]
-
-    def prime_keys(self, keys):  # related lists are fetched one article at a time: nothing to announce
-        return None
+        key = (article.pk, limit)
+        if key not in self._cache:
+            for pk in self.articles:
+                if (pk, limit) not in self._cache:
+                    self._pending[(pk, limit)] = None
+            self._dispatch()
+        return self._cache[key]
 
     def batch_load(self, keys):
+        by_limit: dict[int, list[Article]] = defaultdict(list)
+        for pk, limit in keys:
+            by_limit[limit].append(self.articles[pk])
         out = {}
-        for key in keys:
-            related = selectors.article_related(article=self.articles[key], limit=self.limits.get(key, 5))
-            articles_loaded(self.context, related)
-            out[key] = related
+        for limit, articles in by_limit.items():
+            for pk, related in selectors.article_related_many(articles=articles, limit=limit).items():
+                out[(pk, limit)] = related
+        articles_loaded(self.context, [a for related in out.values() for a in related])
         return out
 
 
@@ -116,6 +116,7 @@ def articles_loaded(context, articles: Iterable[Article]) -> None:
     if not articles:
         return
     AccessDecisionByArticleIdLoader(context).prime_articles(articles)
+    RelatedArticlesByArticleIdLoader(context).prime_articles(articles)
     AuthorsByArticleIdLoader(context).prime_keys(
         a.pk for a in articles if getattr(a, "ordered_article_authors", None) is None
     )
