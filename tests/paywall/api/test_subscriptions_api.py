@@ -160,3 +160,13 @@ def test_demo_journey_checkout_cancel_keep_access_then_lose_it(api_client, clien
         assert body["access"]["granted"] is False and body["paywall"]["code"] == "premium"
         assert api_client.get("/api/v1/me/subscription/").json()["status"] == "expired"
     assert Subscription.objects.get(user=reader).status == "expired"
+
+
+def test_query_counts_are_constant(api_client, subscriber, django_assert_max_num_queries):
+    with django_assert_max_num_queries(1):
+        api_client.get("/api/v1/plans/")
+    api_client.force_authenticate(subscriber)
+    with django_assert_max_num_queries(3):  # latest subscription with plan, trial check, (session user)
+        api_client.get("/api/v1/me/subscription/")
+    with django_assert_max_num_queries(4):
+        api_client.get("/api/v1/meter/")
