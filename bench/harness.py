@@ -447,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated subset")
-    parser.add_argument("--lines", type=int, default=150_000, help="prepared requests per fresh-reader scenario")
+    parser.add_argument("--lines", type=int, default=80_000, help="prepared requests per fresh-reader scenario")
     parser.add_argument("--database", default="", help="database name (default mh_bench / mh_bench_<N>)")
     parser.add_argument("--db-host", default="127.0.0.1")
     parser.add_argument("--db-port", type=int, default=5432)
