@@ -11,6 +11,7 @@ import re
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from graphene.utils.str_converters import to_camel_case
 from graphql import GraphQLError
 
@@ -39,6 +40,7 @@ class Code:
     UNAUTHENTICATED = "unauthenticated"
     CSRF_FAILED = "csrf_failed"
     INTERNAL = "internal_error"
+    UNAVAILABLE = "unavailable"  # the database is unreachable: HTTP 503 with Retry-After, as REST
 
 
 # Errors from resolvers that mean "your request is wrong" rather than "this field failed": answered with HTTP 400
@@ -121,6 +123,10 @@ def format_error(error: Exception) -> dict:
             extensions.setdefault("field", to_camel_case(first["field"]) if first["field"] else None)
             if isinstance(original, ApplicationError) and original.extra:
                 extensions.update({k: v for k, v in original.extra.items() if k not in extensions})
+        elif isinstance(original, (OperationalError, InterfaceError)):
+            logger.warning("GraphQL resolver at %s: database unavailable: %s", error.path, original)
+            formatted["message"] = "Service temporarily unavailable, retry shortly."
+            extensions.setdefault("code", Code.UNAVAILABLE)
         else:
             logger.error("GraphQL resolver failed at %s", error.path, exc_info=original)
             if not debug:

@@ -103,7 +103,10 @@ class MastheadGraphQLView(GraphQLView):
             get_token(request)  # GraphiQL sends the CSRF token back with its mutations
             return self.render_graphiql(request, **self._graphiql_context())
         result, status_code = self.get_response(request, data, show_graphiql)
-        return HttpResponse(status=status_code, content=result, content_type="application/json")
+        response = HttpResponse(status=status_code, content=result, content_type="application/json")
+        if status_code == 503:
+            response["Retry-After"] = "5"
+        return response
 
     def _graphiql_context(self) -> dict:
         from graphene_django.settings import graphene_settings
@@ -248,6 +251,8 @@ class MastheadGraphQLView(GraphQLView):
             bad_request = any(f.get("extensions", {}).get("code") in BAD_REQUEST_CODES for f in payload["errors"])
             if request_level or bad_request:
                 status_code = 400
+            if any(f.get("extensions", {}).get("code") == Code.UNAVAILABLE for f in payload["errors"]):
+                status_code = 503
             if not request_level:
                 payload["data"] = result.data
         else:

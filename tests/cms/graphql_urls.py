@@ -14,6 +14,7 @@ class Query(graphene.ObjectType):
     whoami = graphene.String()
     refuse = graphene.String()
     crash = graphene.String()
+    database_down = graphene.String()
 
     @staticmethod
     def resolve_whoami(root, info):
@@ -23,6 +24,12 @@ class Query(graphene.ObjectType):
     @staticmethod
     def resolve_refuse(root, info):
         raise ApplicationError("Not for you.", code="nope", field="some_field")
+
+    @staticmethod
+    def resolve_database_down(root, info):
+        from django.db import OperationalError
+
+        raise OperationalError("could not connect to server: Connection refused (secret-host:5432)")
 
     @staticmethod
     def resolve_crash(root, info):

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def _post_raw(body, content_type="application/json", client=None, **extra):
     client = client or Client()
     response = client.generic("POST", "/graphql/", body, content_type=content_type, **extra)
-    assert response.status_code < 500
+    assert response.status_code < 500 or response.status_code == 503
     return response, (json.loads(response.content) if response.content else None)
 
 
@@ -370,3 +370,13 @@ def test_unexpected_error_is_masked_when_debug_off(settings):
     assert data["errors"][0]["message"] == "Internal server error."
     assert data["errors"][0]["extensions"] == {"code": "internal_error"}
     assert "hunter2" not in response.content.decode()
+
+
+@urls
+def test_database_outage_is_503_with_retry_after(settings):
+    settings.DEBUG = False
+    response, data = _post_raw('{"query": "{ databaseDown }"}')
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert data["errors"][0]["extensions"] == {"code": "unavailable"}
+    assert "secret-host" not in response.content.decode()
