@@ -338,7 +338,7 @@ def capacity_lines(per: dict) -> list[str]:
     """CPU per request by tier (measured with /proc during the runs) and what 10 M views a day would need."""
     peak = VIEWS_PER_DAY / 86400 * PEAK_FACTOR
     lines = [
-        "#### CPU per request and capacity",
+        "#### CPU per request, and cores for 10 M views a day",
         "",
         f"CPU time per request by tier, measured from /proc during the runs (first worker count). Cores for "
         f"{VIEWS_PER_DAY:,} views a day with a {PEAK_FACTOR}x peak = {peak:.0f} req/s, at "
