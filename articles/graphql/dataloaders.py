@@ -110,6 +110,44 @@ class RelatedArticlesByArticleIdLoader(_ArticleKeyedLoader):
         return out
 
 
+class LatestArticlesByAuthorIdLoader(DataLoader):
+    """An author's latest articles for every author of the request in one `author_latest_articles_many` call per
+    `first`. Keys are (author id, first); announce authors with `prime_authors`."""
+
+    default = []
+
+    def __new__(cls, info_or_context):
+        loader = super().__new__(cls, info_or_context)
+        if not hasattr(loader, "authors"):
+            loader.authors = {}
+        return loader
+
+    def prime_authors(self, authors: Iterable[Author]) -> None:
+        for author in authors:
+            self.authors.setdefault(author.pk, author)
+
+    def load_latest(self, author: Author, *, limit: int) -> list[Article]:
+        self.authors.setdefault(author.pk, author)
+        key = (author.pk, limit)
+        if key not in self._cache:
+            for pk in self.authors:
+                if (pk, limit) not in self._cache:
+                    self._pending[(pk, limit)] = None
+            self._dispatch()
+        return self._cache[key]
+
+    def batch_load(self, keys):
+        by_limit: dict[int, list[Author]] = defaultdict(list)
+        for pk, limit in keys:
+            by_limit[limit].append(self.authors[pk])
+        out = {}
+        for limit, authors in by_limit.items():
+            for pk, articles in selectors.author_latest_articles_many(authors=authors, limit=limit).items():
+                out[(pk, limit)] = articles
+        articles_loaded(self.context, [a for articles in out.values() for a in articles])
+        return out
+
+
 def articles_loaded(context, articles: Iterable[Article]) -> None:
     """Announce a list of articles that resolvers will walk, so that their children load in one batch each."""
     articles = list(articles)

@@ -15,7 +15,7 @@ from cms.graphql.errors import graphql_error
 from cms.graphql.limits import first_check
 from paywall.services import access_decide
 
-from .dataloaders import articles_loaded
+from .dataloaders import LatestArticlesByAuthorIdLoader, articles_loaded
 from .types import ArticleConnection, ArticleType, AuthorType, SectionType, TagType
 
 SEARCH_MAX_LENGTH = 200  # as REST's `search`
@@ -175,7 +175,9 @@ class ArticlesQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_authors(root, info):
-        return list(selectors.author_list())
+        authors = list(selectors.author_list())
+        LatestArticlesByAuthorIdLoader(info.context).prime_authors(authors)
+        return authors
 
     @staticmethod
     def resolve_author(root, info, slug):

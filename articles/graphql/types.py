@@ -15,7 +15,6 @@ import graphene
 from graphene.types.generic import GenericScalar
 from graphene_django import DjangoObjectType
 
-from articles import selectors
 from articles.api.json_ld import article_json_ld
 from articles.models import Article, Author, Image, Section, Tag
 from cms.api.links import absolute_url, article_url
@@ -29,10 +28,10 @@ from .dataloaders import (
     AccessDecisionByArticleIdLoader,
     AuthorsByArticleIdLoader,
     ImageByIdLoader,
+    LatestArticlesByAuthorIdLoader,
     RelatedArticlesByArticleIdLoader,
     SectionByIdLoader,
     TagsByArticleIdLoader,
-    articles_loaded,
 )
 
 RELATED_MAX = 20  # the REST related endpoint's `limit` maximum
@@ -86,9 +85,7 @@ class AuthorType(DjangoObjectType):
 
     @staticmethod
     def resolve_latest_articles(root: Author, info, first: int = 10):
-        articles = list(selectors.author_latest_articles(author=root, limit=first_check(first)))
-        articles_loaded(info.context, articles)
-        return articles
+        return LatestArticlesByAuthorIdLoader(info.context).load_latest(root, limit=first_check(first))
 
 
 class RenditionType(graphene.ObjectType):

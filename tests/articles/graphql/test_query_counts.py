@@ -92,3 +92,57 @@ def test_loaders_batch_articles_without_prefetches(rf):
         assert all(TagsByArticleIdLoader(request).load(a.pk) == [tag] for a in articles)
     assert len(ctx.captured_queries) == 2
     assert AuthorsByArticleIdLoader(request) is AuthorsByArticleIdLoader(request)  # cached per request
+
+
+AUTHORS_WITH_LATEST = (
+    """{ authors { slug latestArticles(first: 3) { slug authors { slug } tags { slug } section { slug } } } }"""
+)
+
+
+def _authors_with_articles(n_authors):
+    from articles.models import Article
+
+    authors = [AuthorFactory(slug=f"writer-{i}") for i in range(n_authors)]
+    now = timezone.now()
+    for i in range(n_authors * 3):
+        ArticleFactory(
+            authors=[authors[i % n_authors], authors[(i + 1) % n_authors]],
+            tags=[TagFactory(name=f"Topic {i % 3}")],
+            published_at=now - timedelta(minutes=i % 7),
+            status=Article.Status.DRAFT if i % 5 == 0 else Article.Status.PUBLISHED,
+        )
+    return authors
+
+
+def test_authors_latest_articles_cost_the_same_for_2_and_20_authors(graphql_client):
+    counts = []
+    for n in (2, 20):
+        from articles.models import Article, Author
+
+        Article.objects.all().delete()
+        Author.objects.all().delete()
+        _authors_with_articles(n)
+        with CaptureQueriesContext(connection) as ctx:
+            response = graphql_client(AUTHORS_WITH_LATEST)
+        assert response.status_code == 200, response.json_body
+        assert len(response.json_body["data"]["authors"]) == n
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+
+
+def test_latest_articles_many_equals_one_by_one():
+    from articles import selectors
+
+    authors = _authors_with_articles(6)
+    for limit in (1, 3, 10):
+        many = selectors.author_latest_articles_many(authors=authors, limit=limit)
+        for author in authors:
+            expected = [a.pk for a in selectors.author_latest_articles(author=author, limit=limit)]
+            assert [a.pk for a in many[author.pk]] == expected
+
+
+def test_author_detail_latest_articles_in_graphql_match_rest(graphql_client, api_client):
+    _authors_with_articles(4)
+    rest = api_client.get("/api/v1/authors/writer-1/").json()["latest_articles"]
+    data = graphql_client('{ author(slug: "writer-1") { latestArticles { slug } } }').json_body["data"]
+    assert [a["slug"] for a in data["author"]["latestArticles"]] == [a["slug"] for a in rest]
