@@ -3,9 +3,12 @@
 Natural keys everywhere: sections, tags and authors by slug, images by title, articles by their deterministic slug,
 so a second run creates nothing and a run with a larger `count` only adds the missing articles.
 
-Generated articles are bulk-inserted (articles, then byline and tag rows) in batches, with body sanitising and the
-preview cut done in Python exactly as `article_prepare` does; the full-text vectors are then computed by one
-`UPDATE` (`search_vector_refresh`). The reference article goes through `article_save` like an editor's.
+Generated articles are bulk-inserted (articles, then byline and tag rows) in batches, with the preview cut done in
+Python by the same `body_split` that `article_save` uses (their HTML comes from fixed templates, so it is clean by
+construction). On PostgreSQL each batch's full-text vectors are computed right after its INSERT by
+`search_vector_refresh(article_ids=...)`, overlapping with the next batch being built; a final
+`search_vector_refresh()` picks up anything left (SQLite has no vectors: it searches with LIKE).
+The reference article goes through `article_save` like an editor's.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import io
 import random
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -24,9 +28,9 @@ from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFilter
 
 from ..models import Article, ArticleAuthor, Author, Image, Section, Tag
-from ..services import article_save, body_split, html_sanitize, search_vector_refresh
+from ..services import article_save, body_split, search_vector_refresh
 from ..services.images import image_save
-from .generator import AUTHORS, SECTIONS, TAGS, demo_article
+from .generator import AUTHORS, SECTIONS, TAGS, DemoArticle, demo_article
 from .reference import HERO_ALT, HERO_CAPTION, reference_article_load
 
 REFERENCE_AUTHOR = "Aisha Rahimi"
@@ -148,6 +152,32 @@ def demo_related_ensure(*, article: Article) -> None:
     article.related_articles.set(list(picks))
 
 
+def _articles_build(*, numbers: range, context: dict) -> list[tuple[DemoArticle, Article]]:
+    """Pure Python (no queries): runs in a helper thread while the previous batch is being inserted."""
+    built = []
+    for number in numbers:
+        d = demo_article(number)
+        body, preview = body_split(d.body)  # generated from fixed templates: already clean HTML
+        published = d.status == Article.Status.PUBLISHED
+        article = Article(
+            title=d.title,
+            slug=d.slug,
+            dek=d.dek,
+            body=body,
+            body_preview=preview,
+            status=d.status,
+            published_at=context["now"] - timedelta(hours=2 + number * context["hours_per_article"])
+            if published
+            else None,
+            section=context["sections"][d.section],
+            hero_image=context["images"].get(d.section),
+            access_level=d.access_level,
+            seo_description=d.dek[:320],
+        )
+        built.append((d, article))
+    return built
+
+
 def demo_articles_ensure(
     *,
     count: int,
@@ -158,63 +188,57 @@ def demo_articles_ensure(
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Bulk-insert the generated articles 1..count that do not exist yet. Returns how many were created."""
-    images = images or {}
-    now = timezone.now()
-    hours_per_article = min(5.0, SPREAD_HOURS / max(count, 1))
+    """Bulk-insert the generated articles 1..count that do not exist yet. Returns how many were created.
+
+    Batches are built in a helper thread (pure Python) while the main thread inserts the previous batch, so the
+    database and the interpreter work at the same time; each batch's full-text vectors are computed in the same
+    transaction (`search_vector_refresh(article_ids=...)`), also while the next batch is being built.
+    """
+    context = {
+        "now": timezone.now(),
+        "hours_per_article": min(5.0, SPREAD_HOURS / max(count, 1)),
+        "sections": sections,
+        "images": images or {},
+    }
     tag_through = Article.tags.through
+    batches = [range(start, min(start + batch_size, count + 1)) for start in range(1, count + 1, batch_size)]
     created = 0
-    for start in range(1, count + 1, batch_size):
-        numbers = range(start, min(start + batch_size, count + 1))
-        demos = [demo_article(n) for n in numbers]
-        existing = set(Article.objects.filter(slug__in=[d.slug for d in demos]).values_list("slug", flat=True))
-        new = [d for d in demos if d.slug not in existing]
-        if new:
-            articles = []
-            for d in new:
-                body, preview = body_split(html_sanitize(d.body))
-                published = d.status == Article.Status.PUBLISHED
-                articles.append(
-                    Article(
-                        title=d.title,
-                        slug=d.slug,
-                        dek=d.dek,
-                        body=body,
-                        body_preview=preview,
-                        status=d.status,
-                        published_at=now - timedelta(hours=2 + d.number * hours_per_article) if published else None,
-                        section=sections[d.section],
-                        hero_image=images.get(d.section),
-                        access_level=d.access_level,
-                        seo_description=d.dek[:320],
-                        created_at=now,
-                        updated_at=now,
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-build") as pool:
+        pending = pool.submit(_articles_build, numbers=batches[0], context=context) if batches else None
+        for index, numbers in enumerate(batches):
+            built = pending.result()
+            if index + 1 < len(batches):
+                pending = pool.submit(_articles_build, numbers=batches[index + 1], context=context)
+            existing = set(Article.objects.filter(slug__in=[d.slug for d, _ in built]).values_list("slug", flat=True))
+            new = [(d, a) for d, a in built if d.slug not in existing]
+            if new:
+                with transaction.atomic():
+                    articles = Article.objects.bulk_create([a for _, a in new], batch_size=batch_size)
+                    ids = {a.slug: a.pk for a in articles}
+                    if None in ids.values():  # a backend that does not return ids from a bulk insert
+                        ids = dict(Article.objects.filter(slug__in=list(ids)).values_list("slug", "id"))
+                    ArticleAuthor.objects.bulk_create(
+                        [
+                            ArticleAuthor(article_id=ids[d.slug], author=authors[name], order=order)
+                            for d, _ in new
+                            for order, name in enumerate(d.authors)
+                        ],
+                        batch_size=batch_size * 2,
+                        ignore_conflicts=True,
                     )
-                )
-            with transaction.atomic():
-                Article.objects.bulk_create(articles, batch_size=batch_size)
-                ids = dict(Article.objects.filter(slug__in=[d.slug for d in new]).values_list("slug", "id"))
-                ArticleAuthor.objects.bulk_create(
-                    [
-                        ArticleAuthor(article_id=ids[d.slug], author=authors[name], order=order)
-                        for d in new
-                        for order, name in enumerate(d.authors)
-                    ],
-                    batch_size=batch_size * 2,
-                    ignore_conflicts=True,
-                )
-                tag_through.objects.bulk_create(
-                    [tag_through(article_id=ids[d.slug], tag_id=tags[name].pk) for d in new for name in d.tags],
-                    batch_size=batch_size * 3,
-                    ignore_conflicts=True,
-                )
-                if count <= HISTORY_LIMIT:
-                    for article in articles:
-                        article.pk = ids[article.slug]
-                    Article.history.bulk_history_create(articles, default_change_reason="seed_demo")
-            created += len(new)
-        if progress:
-            progress(len(numbers))
+                    tag_through.objects.bulk_create(
+                        [tag_through(article_id=ids[d.slug], tag_id=tags[name].pk) for d, _ in new for name in d.tags],
+                        batch_size=batch_size * 3,
+                        ignore_conflicts=True,
+                    )
+                    search_vector_refresh(article_ids=list(ids.values()))  # while the next batch is built
+                    if count <= HISTORY_LIMIT:
+                        for article in articles:
+                            article.pk = ids[article.slug]
+                        Article.history.bulk_history_create(articles, default_change_reason="seed_demo")
+                created += len(new)
+            if progress:
+                progress(len(numbers))
     return created
 
 
