@@ -13,6 +13,7 @@ from articles.api import serializers as s
 from articles.api.json_ld import article_json_ld
 from cms.api.caching import PublicCacheMixin
 from cms.api.pagination import MAX_PAGE_SIZE, keyset_paginate, page_link
+from cms.api.params import query_string_check_utf8
 from paywall.readers import reader_resolve, reader_token_attach
 from paywall.services import access_decide, article_body_for, paywall_payload
 
@@ -22,6 +23,7 @@ _SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH)
 
 
 def _validated(serializer_class, request) -> dict:
+    query_string_check_utf8(request)
     serializer = serializer_class(data=request.query_params)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data

@@ -106,6 +106,7 @@ def test_list_filters(api_client):
         ("page_size=abc", "page_size"),
         ("page_size=1.5", "page_size"),
         ("search=a%00b", "search"),
+        ("search=caf%E9", "search"),
     ],
 )
 def test_list_bad_input_is_400_naming_the_parameter(api_client, query, field):
@@ -308,6 +309,7 @@ def test_head_does_not_count_a_read(api_client):
     token = api_client.get(f"/api/v1/articles/{articles[0].slug}/")["X-Reader-Token"]
     for article in articles[1:]:
         assert api_client.head(f"/api/v1/articles/{article.slug}/", HTTP_X_READER_TOKEN=token).status_code == 200
+        assert api_client.options(f"/api/v1/articles/{article.slug}/", HTTP_X_READER_TOKEN=token).status_code == 200
     data = api_client.get(f"/api/v1/articles/{articles[1].slug}/", HTTP_X_READER_TOKEN=token).json()
     assert data["access"]["reason"] == "metered" and data["access"]["reads_left"] == 1
 
