@@ -47,6 +47,18 @@ def _rendition_name(*, image: Image, width: int) -> str:
     return f"renditions/{image.pk}/{width}w.{RENDITION_FORMAT}"
 
 
+def _stale_renditions_delete(*, image: Image, keep: set[str]) -> None:
+    """Files of an earlier, larger original that this one no longer produces."""
+    folder = f"renditions/{image.pk}"
+    try:
+        _, files = default_storage.listdir(folder)
+    except (FileNotFoundError, NotImplementedError):
+        return
+    for name in files:
+        if name not in keep:
+            default_storage.delete(f"{folder}/{name}")
+
+
 def image_renditions_generate(*, image_id: int) -> list[dict]:
     """Render the configured widths (never upscaled: a narrow original gets one rendition at its own width),
     store them and record `[{width, height, format, url}]` on the image. Returns that list."""
@@ -84,6 +96,7 @@ def image_renditions_generate(*, image_id: int) -> list[dict]:
         renditions.append(
             {"width": width, "height": height, "format": RENDITION_FORMAT, "url": default_storage.url(stored)}
         )
+    _stale_renditions_delete(image=image, keep={r["url"].rsplit("/", 1)[-1] for r in renditions})
     Image.objects.filter(pk=image.pk).update(renditions=renditions)
     image.renditions = renditions
     return renditions
