@@ -159,6 +159,10 @@ def _enqueue(delivery_ids: list[int]) -> None:
 
 @receiver(article_changed, dispatch_uid="articles.webhooks.article_changed")
 def _on_article_changed(sender, *, article_id: int, event: str, version: int, **kwargs) -> None:
-    delivery_ids = webhook_deliveries_create(article_id=article_id, event=event, version=version)
+    try:
+        delivery_ids = webhook_deliveries_create(article_id=article_id, event=event, version=version)
+    except Exception:  # a side effect: never fail the (already committed) publish because of it
+        logger.exception("Could not record webhook deliveries for article %s %s", article_id, event)
+        return
     if delivery_ids:
         transaction.on_commit(lambda: _enqueue(delivery_ids))

@@ -14,6 +14,7 @@ never authenticate, read the reader or set cookies, so `Vary` stays minimal.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable
 
@@ -21,6 +22,8 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
+
+logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "content:generation"
 PUBLIC_CACHE_CONTROL = "public, max-age=60, s-maxage=300"
@@ -36,10 +39,15 @@ def content_generation() -> int:
     return generation
 
 
-def content_generation_bump(**_kwargs) -> int:
-    """Invalidate every cached public page (idempotent enough to call from any signal receiver)."""
-    generation = max(time.time_ns(), (cache.get(GENERATION_KEY) or 0) + 1)
-    cache.set(GENERATION_KEY, generation, timeout=None)
+def content_generation_bump(**_kwargs) -> int | None:
+    """Invalidate every cached public page (idempotent enough to call from any signal receiver). A cache outage
+    is logged, never raised: the write that triggered the purge has already happened."""
+    try:
+        generation = max(time.time_ns(), (cache.get(GENERATION_KEY) or 0) + 1)
+        cache.set(GENERATION_KEY, generation, timeout=None)
+    except Exception:
+        logger.exception("Could not bump the content generation (cache unavailable?)")
+        return None
     return generation
 
 
@@ -53,9 +61,13 @@ def public_cached(request, render: Callable[[], HttpResponse]) -> HttpResponse:
     ETag/Last-Modified/Cache-Control, answering conditional requests with 304. Non-200 answers are not cached."""
     if request.method not in ("GET", "HEAD"):
         return render()
-    generation = content_generation()
-    key = _page_key(request, generation)
-    entry = cache.get(key)
+    try:
+        generation = content_generation()
+        key = _page_key(request, generation)
+        entry = cache.get(key)
+    except Exception:  # the cache is down: serve uncached rather than fail
+        logger.warning("Public page cache unavailable; rendering without it", exc_info=True)
+        generation, key, entry = time.time_ns(), None, None
     if entry is None:
         response = render()
         if response.status_code != 200:
@@ -69,7 +81,11 @@ def public_cached(request, render: Callable[[], HttpResponse]) -> HttpResponse:
             "etag": '"' + hashlib.sha256(content).hexdigest()[:40] + '"',
             "last_modified": generation // 1_000_000_000,
         }
-        cache.set(key, entry, timeout=PAGE_TIMEOUT)
+        if key is not None:
+            try:
+                cache.set(key, entry, timeout=PAGE_TIMEOUT)
+            except Exception:
+                logger.warning("Could not store a public page in the cache", exc_info=True)
     response = HttpResponse(entry["content"], content_type=entry["content_type"])
     response["ETag"] = entry["etag"]
     response["Last-Modified"] = http_date(entry["last_modified"])
