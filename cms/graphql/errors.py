@@ -38,6 +38,7 @@ class Code:
     FIRST_REQUIRED = "first_required"
     FIRST_OUT_OF_RANGE = "first_out_of_range"
     UNAUTHENTICATED = "unauthenticated"
+    THROTTLED = "throttled"
     CSRF_FAILED = "csrf_failed"
     INTERNAL = "internal_error"
     UNAVAILABLE = "unavailable"  # the database is unreachable: HTTP 503 with Retry-After, as REST

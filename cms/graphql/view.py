@@ -4,7 +4,8 @@ Order of checks on a request (each failure is a GraphQL-shaped JSON error, never
 1. method GET or POST (405); body at most GRAPHQL_MAX_QUERY_BYTES, checked on Content-Length before reading (413);
 2. POST bodies must be `application/json` or `application/graphql` (415): cross-site HTML forms cannot send either
    without a CORS preflight, which the CORS allow-list refuses; JSON must be UTF-8, an object, not a batch (400);
-3. `Authorization: Bearer <jwt>` authenticates with simplejwt (401 if invalid) and sets `request.user`;
+3. `Authorization: Bearer <jwt>` authenticates with simplejwt (401 if invalid) and sets `request.user`; the REST
+   API's anon/user throttle rates apply (429 with Retry-After);
 4. parse (with a token cap), one operation, no mutations over GET (405), Django's CSRF check for mutations of a
    request carrying a session cookie and no bearer token (403);
 5. validation: graphql-core's standard rules + depth, aliases, operations, `first`, introspection (when not DEBUG);
@@ -29,6 +30,7 @@ from graphene_django.utils.utils import set_rollback
 from graphene_django.views import GraphQLView, HttpError
 from graphql import ExecutionResult, GraphQLError, OperationType, execute, get_operation_ast, parse, validate_schema
 from graphql.validation import validate
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from paywall.readers import reader_token_attach
 
@@ -56,6 +58,21 @@ def _json_response(payload: dict, status: int, headers: dict | None = None) -> H
     for key, value in (headers or {}).items():
         response[key] = value
     return response
+
+
+class _LiveRates:
+    def get_rate(self):
+        from rest_framework.settings import api_settings
+
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class _AnonThrottle(_LiveRates, AnonRateThrottle):
+    pass
+
+
+class _UserThrottle(_LiveRates, UserRateThrottle):
+    pass
 
 
 def _coded(errors, code: str):
@@ -97,6 +114,7 @@ class MastheadGraphQLView(GraphQLView):
             )
         self._check_size(request)
         self._authenticate(request)
+        self._throttle(request)
         data = self.parse_body(request)
         show_graphiql = self.graphiql and method == "GET" and self.can_display_graphiql(request, data)
         if show_graphiql:
@@ -189,6 +207,20 @@ class MastheadGraphQLView(GraphQLView):
             ) from None
         request.user = user
         request._mh_bearer = True
+
+    def _throttle(self, request) -> None:
+        """The REST API's anon/user rates (REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]), in the same buckets: one
+        budget per client across both APIs. A cache outage lets requests through (TolerantRedisCache)."""
+        for throttle in (_AnonThrottle(), _UserThrottle()):
+            if not throttle.allow_request(request, self):
+                wait = throttle.wait()
+                retry = max(1, int(wait or 1))
+                raise RequestError(
+                    429,
+                    f"Too many requests. Retry in {retry} seconds.",
+                    Code.THROTTLED,
+                    {"Retry-After": str(retry)},
+                )
 
     def parse_body(self, request) -> dict:
         if request.method == "GET":

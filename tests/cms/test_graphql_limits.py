@@ -380,3 +380,16 @@ def test_database_outage_is_503_with_retry_after(settings):
     assert response["Retry-After"] == "5"
     assert data["errors"][0]["extensions"] == {"code": "unavailable"}
     assert "secret-host" not in response.content.decode()
+
+
+def test_throttled_with_the_rest_rates(settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "2/min"},
+    }
+    client = Client()
+    statuses = [_post_raw('{"query": "{ tags { slug } }"}', client=client)[0].status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    response, data = _post_raw('{"query": "{ tags { slug } }"}', client=client)
+    assert _codes(data) == ["throttled"]
+    assert int(response["Retry-After"]) >= 1
