@@ -222,6 +222,12 @@ def test_draft_change_form_has_a_signed_preview_link(client, editor):
     token = html.split(marker, 1)[1].split('"', 1)[0]
     assert preview_token_verify(token=token, slug=draft.slug) == draft.pk
 
+    # the link opens the draft through the public API, for anyone holding it
+    client.logout()
+    opened = client.get(f"{marker}{token}")
+    assert opened.status_code == 200 and opened.json()["title"] == "Secret draft"
+    assert client.get(f"/api/v1/articles/{draft.slug}/").status_code == 404
+
 
 def _jpeg(width=1600, height=900) -> bytes:
     buffer = io.BytesIO()
