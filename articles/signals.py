@@ -1,6 +1,6 @@
 """Decoupled side effects only (cache purge, outgoing webhooks). No business rules here."""
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from cms.api.caching import content_generation_bump
 
@@ -13,3 +13,6 @@ article_changed.connect(content_generation_bump, dispatch_uid="articles.purge.ar
 for _model in (Article, ArticleAuthor, Author, Image, Section, Tag):
     post_save.connect(content_generation_bump, sender=_model, dispatch_uid=f"articles.purge.save.{_model.__name__}")
     post_delete.connect(content_generation_bump, sender=_model, dispatch_uid=f"articles.purge.del.{_model.__name__}")
+for _through in (Article.tags.through, Article.related_articles.through):
+    uid = f"articles.purge.m2m.{_through.__name__}"
+    m2m_changed.connect(content_generation_bump, sender=_through, dispatch_uid=uid)

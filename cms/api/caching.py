@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "content:generation"
 PUBLIC_CACHE_CONTROL = "public, max-age=60, s-maxage=300"
-PAGE_TIMEOUT = 60 * 60
+PAGE_TIMEOUT = 300  # also bounds staleness from writes that send no signal (e.g. queryset.update of counters)
 
 
 def content_generation() -> int:
