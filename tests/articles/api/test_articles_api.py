@@ -476,3 +476,12 @@ def test_public_list_still_served_when_the_page_cache_is_down(api_client, monkey
     assert response.status_code == 200 and len(response.json()["results"]) == 1
     assert response["ETag"]
     assert caching.content_generation_bump() is None  # a purge during an outage is logged, not raised
+
+
+def test_public_cache_is_purged_when_tags_change(api_client):
+    article = ArticleFactory()
+    etag = api_client.get("/api/v1/articles/")["ETag"]
+    article.tags.add(TagFactory(name="Marines"))
+    response = api_client.get("/api/v1/articles/", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert response.json()["results"][0]["tags"][0]["name"] == "Marines"
