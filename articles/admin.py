@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.http import HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
@@ -33,9 +33,12 @@ class SectionAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     ordering = ("ordering", "name")
 
-    @admin.display(description="articles")
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_article_count=Count("articles"))
+
+    @admin.display(description="articles", ordering="_article_count")
     def article_count(self, obj: Section) -> int:
-        return obj.articles.count()
+        return obj._article_count
 
 
 @admin.register(Tag)

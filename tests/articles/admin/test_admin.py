@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image as PILImage
 
-from articles.models import Article, Image
+from articles.models import Article, Image, Section
 from articles.services import article_save
 from articles.services.preview import preview_token_verify
 from tests.articles.factories import ArticleFactory, AuthorFactory, SectionFactory
@@ -258,3 +258,25 @@ def test_other_admin_pages_render(client, editor):
     for name in ("section", "tag", "author", "image"):
         assert client.get(reverse(f"admin:articles_{name}_changelist")).status_code == 200
         assert client.get(reverse(f"admin:articles_{name}_add")).status_code == 200
+
+
+def test_section_ordering_is_editable_in_the_list(client, editor):
+    first, second = SectionFactory(name="Coalition SOF"), SectionFactory(name="Veterans")
+    client.force_login(editor)
+    url = reverse("admin:articles_section_changelist")
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="form-0-ordering"' in page.content.decode()
+    response = client.post(
+        url,
+        {
+            "form-TOTAL_FORMS": "2",
+            "form-INITIAL_FORMS": "2",
+            "form-0-id": first.pk,
+            "form-0-ordering": "20",
+            "form-1-id": second.pk,
+            "form-1-ordering": "10",
+            "_save": "Save",
+        },
+    )
+    assert response.status_code == 302
+    assert list(Section.objects.values_list("name", flat=True)) == ["Veterans", "Coalition SOF"]
