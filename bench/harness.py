@@ -416,7 +416,8 @@ def report(args, sizes: list[dict], extra_notes: list[str]) -> str:
             lines += [
                 f"Inputs: {summary.get('articles')} published articles; anonymous allowance "
                 f"{summary.get('anonymous_limit')}/day; section `{summary.get('section')}`; search terms "
-                f"{', '.join(summary.get('search_terms', []))}; comments on `{summary.get('comments_article')}`.",
+                f"{', '.join(summary.get('search_terms', []))} (each matches {summary.get('search_matches_avg', '?')} "
+                f"articles on average); comments on `{summary.get('comments_article')}`.",
                 "",
             ]
     if len(sizes) > 1:

@@ -2,7 +2,7 @@
 
     DJANGO_SETTINGS_MODULE=cms.settings.bench DATABASE_URL=... python -m bench.query_counts --dir bench/.work/w2
 
-Each scenario's request is sent twice (`cold`: first time, caches empty for that key; `warm`: the same kind of
+Each scenario's request is sent twice (`cold`: first time, after emptying the cache (the bench's Redis db); `warm`: the same kind of
 request again, i.e. the steady state under load). Fresh-reader scenarios use two different unused lines from the
 end of their file, so both are counted reads. Prints JSON {scenario: {"cold": n, "warm": n, "status": code}}.
 """
@@ -20,6 +20,7 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.bench")
 django.setup()
 
+from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -52,6 +53,7 @@ def main(argv=None) -> int:
         picks = [lines[-1], lines[-2]] if len(lines) > 1 else [lines[0], lines[0]]
         counts = []
         status = None
+        cache.clear()  # cold: the bench's own Redis db, emptied before each scenario's first request
         for line in picks:
             method, path, headers, body = _parse(line)
             client = Client()
