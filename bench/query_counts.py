@@ -2,8 +2,8 @@
 
     DJANGO_SETTINGS_MODULE=cms.settings.bench DATABASE_URL=... python -m bench.query_counts --dir bench/.work/w2
 
-Each scenario's request is sent twice (`cold`: first time, after emptying the cache (the bench's Redis db); `warm`: the same kind of
-request again, i.e. the steady state under load). Fresh-reader scenarios use two different unused lines from the
+Each scenario's request is sent twice: `cold` after emptying the cache (the bench's own Redis db), `warm` the same
+kind of request again, i.e. the steady state under load. Fresh-reader scenarios use two different unused lines from the
 end of their file, so both are counted reads. Prints JSON {scenario: {"cold": n, "warm": n, "status": code}}.
 """
 
