@@ -365,6 +365,21 @@ def trial_available(*, user) -> bool:
     return not Subscription.objects.filter(user_id=user.pk).filter(Q(is_trial=True)).exists()
 
 
+def article_search_snippets(*, articles: Iterable[Article], query: str, reader: Reader | None = None) -> dict[int, str]:
+    """Search snippets for a page of results, taken only from the text the reader may see without counting a read
+    (the full body for free articles or granted readers, the preview otherwise). Public lists pass no reader: they
+    never read the reader, so only free articles are searched beyond their preview."""
+    from articles.services.search import search_snippet
+
+    articles = list(articles)
+    decisions = access_decide_many(reader=reader or Reader(), articles=articles)
+    out = {}
+    for article in articles:
+        visible, _ = article_body_for(article=article, decision=decisions[article.pk])
+        out[article.pk] = search_snippet(html=f"<p>{article.dek}</p>{visible}", query=query)
+    return out
+
+
 def article_body_for(*, article: Article, decision: AccessDecision) -> tuple[str, bool]:
     """(body HTML to send, is_preview). The one place the body/preview choice is made from a decision."""
     if decision.granted:
@@ -378,6 +393,7 @@ __all__ = [
     "access_decide",
     "access_decide_many",
     "article_body_for",
+    "article_search_snippets",
     "meter_merge",
     "meter_periods_close",
     "meter_policy_update",

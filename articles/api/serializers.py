@@ -94,6 +94,14 @@ class ArticleListItemSerializer(serializers.Serializer):
     access_level = serializers.ChoiceField(choices=["free", "metered", "premium"])
     comment_count = serializers.IntegerField()
     url = serializers.SerializerMethodField()
+    snippet = serializers.SerializerMethodField(
+        help_text="With `search`: matching text with <mark>ed terms, from the preview only for non-free articles."
+    )
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_snippet(self, article) -> str | None:
+        snippets = self.context.get("snippets")
+        return snippets.get(article.pk) if snippets else None
 
     @extend_schema_field(AuthorRefSerializer(many=True))
     def get_authors(self, article) -> list:

@@ -15,7 +15,7 @@ from cms.api.caching import PublicCacheMixin
 from cms.api.pagination import MAX_PAGE_SIZE, keyset_paginate, page_link
 from cms.api.params import query_string_check_utf8
 from paywall.readers import reader_resolve, reader_token_attach
-from paywall.services import access_decide, article_body_for, paywall_payload
+from paywall.services import access_decide, article_body_for, article_search_snippets, paywall_payload
 
 _400 = OpenApiResponse(s.ErrorOutputSerializer, description="Bad input; `errors[].field` names the parameter.")
 _404 = OpenApiResponse(s.ErrorOutputSerializer, description="Not found (or not public).")
@@ -60,8 +60,9 @@ class ArticleListApi(PublicApi):
             page_size=min(params["page_size"], MAX_PAGE_SIZE),
             datetime_fields=("published_at",),
         )
+        snippets = article_search_snippets(articles=page.items, query=params["search"]) if params.get("search") else {}
         data = {
-            "results": s.ArticleListItemSerializer(page.items, many=True).data,
+            "results": s.ArticleListItemSerializer(page.items, many=True, context={"snippets": snippets}).data,
             "next": page_link(request, cursor=page.next_cursor),
             "previous": page_link(request, cursor=page.previous_cursor),
         }

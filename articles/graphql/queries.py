@@ -13,7 +13,7 @@ from cms.core.exceptions import ApplicationError, NotFound
 from cms.graphql.context import request_reader, request_store
 from cms.graphql.errors import graphql_error
 from cms.graphql.limits import first_check
-from paywall.services import access_decide
+from paywall.services import access_decide, article_search_snippets
 
 from .dataloaders import LatestArticlesByAuthorIdLoader, articles_loaded
 from .types import ArticleConnection, ArticleType, AuthorType, SectionType, TagType
@@ -79,6 +79,23 @@ def _selected_field_names(info) -> set[str]:
     return names
 
 
+def _selects(info, name: str) -> bool:
+    """Whether the query asks for `name` anywhere below the current field (e.g. edges { node { snippet } })."""
+    stack = [node.selection_set for node in info.field_nodes if node.selection_set]
+    while stack:
+        selection_set = stack.pop()
+        for selection in selection_set.selections:
+            if selection.kind == "field" and selection.name.value == name:
+                return True
+            if selection.kind == "fragment_spread":
+                fragment = info.fragments.get(selection.name.value)
+                if fragment is not None:
+                    stack.append(fragment.selection_set)
+            elif getattr(selection, "selection_set", None) is not None:
+                stack.append(selection.selection_set)
+    return False
+
+
 def _order_fields(qs) -> tuple[str, ...]:
     if "search_rank" in qs.query.annotations:
         return ("search_rank", "published_at", "id")
@@ -125,6 +142,9 @@ class ArticlesQueries(graphene.ObjectType):
                 raise graphql_error("Invalid or expired cursor.", code=e.code, field="after") from None
             raise
         articles_loaded(info.context, page.items)
+        if search and _selects(info, "snippet"):
+            snippets = request_store(info, "article_search_snippets")
+            snippets.update(article_search_snippets(articles=page.items, query=search))
         edges = [
             ArticleConnection.Edge(
                 node=item,

@@ -220,6 +220,10 @@ class ArticleType(DjangoObjectType):
         first=graphene.Int(default_value=5, description=f"1 to {RELATED_MAX}, default 5."),
         description='"More from ...": hand-picked first, then the newest sharing the section or a tag.',
     )
+    snippet = graphene.String(
+        description="In `articles(search: ...)` results: matching text with <mark>ed terms (from the preview only "
+        "for non-free articles); null elsewhere."
+    )
     comments = comments_field()  # comments (issue 7): articles/graphql/comments.py
     resolve_comments = staticmethod(resolve_article_comments)
 
@@ -283,6 +287,10 @@ class ArticleType(DjangoObjectType):
     @staticmethod
     def resolve_url(root: Article, info):
         return article_url(root)
+
+    @staticmethod
+    def resolve_snippet(root: Article, info):
+        return request_store(info, "article_search_snippets").get(root.pk)
 
     @staticmethod
     def resolve_source(root: Article, info):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import nh3
 from django.conf import settings
@@ -89,4 +90,5 @@ def body_split(html: str, *, paragraphs: int | None = None) -> tuple[str, str]:
 
 
 def html_to_text(html: str) -> str:
-    return re.sub(r"\s+", " ", strip_tags(html or "")).strip()
+    """Plain text of an HTML fragment, entities decoded (the result is text: escape it before putting it in HTML)."""
+    return re.sub(r"\s+", " ", unescape(strip_tags(html or ""))).strip()

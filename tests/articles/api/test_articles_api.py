@@ -27,6 +27,7 @@ LIST_FIELDS = {
     "access_level",
     "comment_count",
     "url",
+    "snippet",  # an addition to the contract: null unless `search` is given
 }
 
 

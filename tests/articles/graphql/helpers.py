@@ -15,7 +15,7 @@ fragment ListItem on Article {
   authors { slug name }
   publishedAt updatedAt
   heroImage { url width height alt caption credit renditions { width height format url } }
-  accessLevel commentCount url
+  accessLevel commentCount url snippet
 }
 """
 
