@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register(Tags.security)
@@ -20,3 +20,17 @@ def billing_provider_check(app_configs, **kwargs):
             )
         )
     return problems
+
+
+@register(Tags.security, deploy=True)
+def billing_dev_provider_deploy_check(app_configs, **kwargs):
+    """The dev provider activates subscriptions without payment: never in production."""
+    if not settings.DEBUG and settings.BILLING_PROVIDER == "dev":
+        return [
+            Warning(
+                "BILLING_PROVIDER is 'dev' with DEBUG off: anyone can subscribe without paying.",
+                hint="Set BILLING_PROVIDER=stripe with STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET.",
+                id="paywall.W001",
+            )
+        ]
+    return []

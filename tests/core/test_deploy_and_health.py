@@ -17,8 +17,11 @@ def _production_env(**extra) -> dict:
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="news.example.com",
         SECURE_PROXY_SSL_HEADER="1",
-        **extra,
+        BILLING_PROVIDER="stripe",
+        STRIPE_SECRET_KEY="sk_test_not_a_real_key",
+        STRIPE_WEBHOOK_SECRET="whsec_not_a_real_secret",
     )
+    env.update(extra)
     return env
 
 
@@ -33,6 +36,19 @@ def test_check_deploy_is_clean_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_about_the_dev_billing_provider():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=_production_env(BILLING_PROVIDER="dev"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "paywall.W001" in result.stderr + result.stdout
 
 
 def test_production_refuses_to_start_without_secret_key():
