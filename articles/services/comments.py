@@ -41,6 +41,7 @@ POSTING_KINDS = frozenset({"subscriber", "trial", "staff"})
 class CommentErrorCode:
     LOGIN_REQUIRED = "login_required"
     SUBSCRIPTION_REQUIRED = "subscription_required"
+    EMAIL_UNVERIFIED = "email_unverified"
     ARTICLE_LOCKED = "article_locked"
     BANNED = "banned"
     RATE_LIMITED = "rate_limited"
@@ -117,6 +118,12 @@ def comments_check_post(*, viewer: CommentViewer) -> None:
         return
     if settings.COMMENTS_POST_POLICY != "registered" and viewer.reader_kind not in POSTING_KINDS:
         raise PermissionDenied(SUBSCRIBE_TO_POST_MESSAGE, code=CommentErrorCode.SUBSCRIPTION_REQUIRED)
+    if getattr(viewer.user, "email_verified_at", None) is None:
+        raise PermissionDenied(
+            "Confirm your email address to post comments: follow the link we sent you.",
+            code=CommentErrorCode.EMAIL_UNVERIFIED,
+            field="email",
+        )
 
 
 def comments_can_post(*, viewer: CommentViewer) -> bool:

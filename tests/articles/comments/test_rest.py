@@ -384,3 +384,18 @@ def test_withdrawn_comment_keeps_its_replies_as_a_tombstone(api_client, subscrib
     assert api_client.get(f"/api/v1/comments/{top['id']}/").status_code == 404
     orphan = api_client.post(_list_url(article), {"body": "hi", "parent": top["id"]}, format="json")
     assert orphan.status_code == 400
+
+
+def test_posting_needs_a_verified_email(api_client, subscriber, article):
+    # given a subscriber who never confirmed their address
+    subscriber.email_verified_at = None
+    subscriber.save(update_fields=["email_verified_at"])
+    # when they post
+    response = _as(api_client, subscriber).post(_list_url(article), {"body": "Hello"}, format="json")
+    # then they are told to verify, and nothing is stored
+    assert response.status_code == 403
+    assert response.json()["code"] == "email_unverified"
+    assert response.json()["errors"][0]["field"] == "email"
+    assert not Comment.objects.exists()
+    # reading is still allowed
+    assert _as(api_client, subscriber).get(_list_url(article)).status_code == 200
