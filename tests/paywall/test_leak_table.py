@@ -175,3 +175,25 @@ def test_no_surface_that_lists_articles_leaks_or_counts(api_client, graphql_clie
     first = Surface(api_client, "rest").read(premium.slug)[0]
     assert first["reason"] == "premium"
     assert Surface(api_client, "rest").read(articles[0].slug)[0]["reads_left"] == 2
+
+
+def test_spoofed_crawler_headers_get_nothing_extra(api_client):
+    # given an anonymous reader who used the allowance
+    client = Surface(api_client, "rest")
+    articles = ArticleFactory.create_batch(4)
+    for article in articles[:3]:
+        client.read(article.slug)
+    # when it claims to be Googlebot, arriving from Google, through a "trusted" address
+    client.headers.update(
+        {
+            "User-Agent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+            "Referer": "https://www.google.com/",
+            "X-Forwarded-For": "66.249.66.1",
+        }
+    )
+    result, raw = client.read(articles[3].slug)
+    # then it is still metered out, and the JSON-LD has no article body
+    assert result["reason"] == "meter_exhausted" and not result["granted"]
+    assert SECRET.encode() not in raw
+    assert b'"articleBody"' not in raw
+    assert b'"isAccessibleForFree":false' in raw.replace(b" ", b"")
