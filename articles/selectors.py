@@ -39,7 +39,8 @@ def article_authors(article: Article) -> list[Author]:
 
 
 def _public_articles() -> QuerySet[Article]:
-    return Article.objects.published()
+    # The search vector (a tsvector of the whole text) is only ever used inside SQL: never fetch it.
+    return Article.objects.published().defer("search_vector")
 
 
 def _slug_filter(model, *, field: str, slug: str):
