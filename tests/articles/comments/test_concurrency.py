@@ -24,7 +24,7 @@ pytestmark = [
 def _subscriber():
     from tests.paywall.factories import SubscriptionFactory
 
-    user = UserFactory()
+    user = UserFactory(email_verified_at=timezone.now())
     SubscriptionFactory(user=user, status="active", current_period_end=timezone.now() + timedelta(days=7))
     return user
 
@@ -95,7 +95,7 @@ def test_concurrent_flags_hide_exactly_once(settings):
     comment, _ = comment_create(
         viewer=CommentViewer(user=author, reader_kind="subscriber", can_read_article=True), article=article, body="hm"
     )
-    flaggers = [UserFactory() for _ in range(6)]
+    flaggers = [UserFactory(email_verified_at=timezone.now()) for _ in range(6)]
 
     def flag(user):
         return lambda: comment_flag(

@@ -46,10 +46,13 @@ def _reply(env, **values):
 
 
 def test_reply_email_through_a_real_worker(test_database_url, private_redis, article, seed_comment):  # noqa: F811
+    from django.utils import timezone
+
     from tests.accounts.factories import UserFactory
 
-    author = UserFactory(email="author@example.com", display_name="Ann Author")
-    replier = UserFactory(email="replier@example.com", display_name="Rey Replier")
+    verified = timezone.now()
+    author = UserFactory(email="author@example.com", display_name="Ann Author", email_verified_at=verified)
+    replier = UserFactory(email="replier@example.com", display_name="Rey Replier", email_verified_at=verified)
     top = seed_comment(article, author, body="What about the border?")
 
     smtp = _CollectingSMTPHandler()
