@@ -70,14 +70,14 @@ class ImageOutputSerializer(serializers.Serializer):
     renditions = serializers.SerializerMethodField()
 
     def get_url(self, image) -> str:
-        return absolute_url(image.file.url) if image.file else ""
+        return image_representation(image)["url"]
 
     @extend_schema_field(RenditionSerializer(many=True))
     def get_renditions(self, image) -> list:
-        return [
-            {**r, "url": absolute_url(r["url"])} if isinstance(r, dict) and r.get("url") else r
-            for r in image.renditions or []
-        ]
+        return image_representation(image)["renditions"]
+
+    def to_representation(self, image) -> dict:
+        return image_representation(image)
 
 
 class ArticleListItemSerializer(serializers.Serializer):
