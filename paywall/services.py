@@ -614,13 +614,18 @@ def subscription_activate(
                 return existing
             raise Conflict("You already have a subscription.", code=SubscriptionErrorCode.ALREADY_SUBSCRIBED) from None
         _event_write(subscription=sub, from_status="", source=source, actor=actor, note="paid subscription started")
-    _subscription_email(
-        subscription=sub,
-        template="payment_receipt",
-        key=receipt_key or f"sub:{sub.pk}:receipt:{period_end:%Y%m%dT%H%M%S}",
-        extra={"amount": plan_display(plan)},
-    )
+    _receipt_email(subscription=sub, period_end=period_end, receipt_key=receipt_key)
     return sub
+
+
+def _receipt_email(*, subscription: Subscription, period_end: datetime, receipt_key: str | None) -> None:
+    """One receipt per paid period: keyed by the provider's invoice (receipt_key) or by the period's end."""
+    _subscription_email(
+        subscription=subscription,
+        template="payment_receipt",
+        key=receipt_key or f"sub:{subscription.pk}:receipt:{period_end:%Y%m%dT%H%M%S}",
+        extra={"amount": plan_display(subscription.plan)},
+    )
 
 
 def subscription_renew(
@@ -652,12 +657,7 @@ def subscription_renew(
         sub.past_due_since = None
         sub.save(update_fields=["status", "current_period_start", "current_period_end", "past_due_since", "updated_at"])
         _event_write(subscription=sub, from_status=from_status, source=source, actor=actor, note="renewed")
-    _subscription_email(
-        subscription=sub,
-        template="payment_receipt",
-        key=receipt_key or f"sub:{sub.pk}:receipt:{period_end:%Y%m%dT%H%M%S}",
-        extra={"amount": plan_display(sub.plan)},
-    )
+    _receipt_email(subscription=sub, period_end=period_end, receipt_key=receipt_key)
     return sub
 
 
