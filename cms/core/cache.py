@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 
+from django.core.cache import cache as default_cache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
@@ -93,3 +94,39 @@ class TolerantRedisCache(RedisCache):
 
     def clear(self):
         return self._call("clear", False, lambda: super(TolerantRedisCache, self).clear())
+
+    def window_hit(self, current_key: str, previous_key: str, *, timeout: int) -> tuple[int, int] | None:
+        """INCR `current_key` (expiring after `timeout`) and read `previous_key`, in one round trip (a pipeline).
+        None when Redis is unavailable."""
+        current_key, previous_key = self.make_and_validate_key(current_key), self.make_and_validate_key(previous_key)
+
+        def hit():
+            pipe = self._cache.get_client(current_key, write=True).pipeline(transaction=False)
+            pipe.incr(current_key)
+            pipe.expire(current_key, timeout)
+            pipe.get(previous_key)
+            current, _, previous = pipe.execute()
+            return int(current), int(previous or 0)
+
+        return self._call("window_hit", None, hit)
+
+
+def window_counter_hit(current_key: str, previous_key: str, *, timeout: int, cache=None) -> tuple[int, int] | None:
+    """Count one hit in a fixed-window counter and read the previous window's count: `(current, previous)`, or None
+    when the cache is unavailable (callers fail open).
+
+    One Redis round trip with `TolerantRedisCache`; other backends (the embedded default's in-process cache) use
+    add + incr + get, which are atomic per key there too. The counter is an integer (never pickled), so Redis-side
+    INCR works on it.
+    """
+    cache = cache or default_cache
+    if isinstance(cache, TolerantRedisCache):
+        return cache.window_hit(current_key, previous_key, timeout=timeout)
+    for _ in range(2):  # a second try covers a key that expired between add and incr
+        cache.add(current_key, 0, timeout=timeout)
+        try:
+            current = cache.incr(current_key)
+        except ValueError:
+            continue
+        return int(current), int(cache.get(previous_key) or 0)
+    return None

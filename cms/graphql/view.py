@@ -30,8 +30,8 @@ from graphene_django.utils.utils import set_rollback
 from graphene_django.views import GraphQLView, HttpError
 from graphql import ExecutionResult, GraphQLError, OperationType, execute, get_operation_ast, parse, validate_schema
 from graphql.validation import validate
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
+from accounts.throttling import AnonRateThrottle, UserRateThrottle
 from paywall.readers import reader_token_attach
 
 from .context import request_reader_used
