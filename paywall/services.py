@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
@@ -227,19 +227,48 @@ def meter_read_record(*, reader: Reader, article: Article, state: _ReaderState) 
     with SELECT ... FOR UPDATE for the rest of the transaction, so concurrent requests of one reader are serialised:
     with a limit of 5 and 50 concurrent requests for 50 articles, exactly 5 are granted. On SQLite the whole
     transaction holds the database write lock (transaction_mode=IMMEDIATE), which serialises it the same way.
+
+    On PostgreSQL the same steps run server-side in `masthead_meter_read` (migration paywall 0004): one round trip
+    instead of seven statements. Elsewhere (SQLite) they run through the ORM (`_meter_read_record_orm`).
     """
+    connection = connections[router.db_for_write(MeterPeriod)]
+    if connection.vendor == "postgresql":
+        outcome, used = _meter_read_record_sql(connection, reader=reader, article=article, state=state)
+    else:
+        outcome, used = _meter_read_record_orm(reader=reader, article=article, state=state)
+    if outcome == _ALREADY_READ:
+        return _decision(state, granted=True, reason=Reason.ALREADY_READ, used=used)
+    if outcome == _EXHAUSTED:
+        return _decision(state, granted=False, reason=Reason.METER_EXHAUSTED, used=used)
+    return _decision(state, granted=True, reason=Reason.METERED, used=used, counted=True)
+
+
+_COUNTED, _ALREADY_READ, _EXHAUSTED = "counted", "already_read", "exhausted"
+
+
+def _meter_read_record_sql(connection, *, reader: Reader, article: Article, state: _ReaderState) -> tuple[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT outcome, used FROM masthead_meter_read(%s, %s, %s, %s)",
+            [reader.key, state.period, article.pk, state.limit],
+        )
+        outcome, used = cursor.fetchone()
+    return outcome, used
+
+
+def _meter_read_record_orm(*, reader: Reader, article: Article, state: _ReaderState) -> tuple[str, int]:
     key, period = reader.key, state.period
     with transaction.atomic():
         MeterPeriod.objects.bulk_create([MeterPeriod(reader_key=key, period=period)], ignore_conflicts=True)
         meter = MeterPeriod.objects.select_for_update().get(reader_key=key, period=period)
         if MeterRead.objects.filter(reader_key=key, period=period, article_id=article.pk).exists():
-            return _decision(state, granted=True, reason=Reason.ALREADY_READ, used=meter.used)
+            return _ALREADY_READ, meter.used
         if meter.used >= state.limit:
             MeterPeriod.objects.filter(pk=meter.pk).update(paywall_hits=F("paywall_hits") + 1)
-            return _decision(state, granted=False, reason=Reason.METER_EXHAUSTED, used=meter.used)
+            return _EXHAUSTED, meter.used
         MeterRead.objects.create(reader_key=key, period=period, article_id=article.pk)
         MeterPeriod.objects.filter(pk=meter.pk).update(used=F("used") + 1)
-        return _decision(state, granted=True, reason=Reason.METERED, used=meter.used + 1, counted=True)
+        return _COUNTED, meter.used + 1
 
 
 def meter_state(*, reader: Reader, now: datetime | None = None) -> dict:

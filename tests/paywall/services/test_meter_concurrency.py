@@ -61,3 +61,35 @@ def test_concurrent_rereads_of_one_article_count_once():
     assert results.count(True) == 20
     assert MeterPeriod.objects.get(reader_key=reader.key).used == 1
     assert MeterRead.objects.filter(reader_key=reader.key).count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["sql", "orm"])
+def test_one_round_trip_function_and_orm_path_agree(path, django_assert_max_num_queries):
+    """On PostgreSQL the counted read is `masthead_meter_read` (one round trip); the ORM path is SQLite's. Both
+    must give the same outcomes and leave the same rows: counted, re-read, exhausted (with a paywall hit)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the server-side function exists on PostgreSQL only")
+    from paywall import services
+
+    user = UserFactory()
+    reader = Reader(user=user)
+    articles = ArticleFactory.create_batch(4)
+    state = services._reader_state(reader=reader, now=services.timezone.now())
+    state = services._ReaderState(state.kind, 2, state.period, state.resets_at)
+
+    def record(article):
+        if path == "sql":
+            return services._meter_read_record_sql(connection, reader=reader, article=article, state=state)
+        return services._meter_read_record_orm(reader=reader, article=article, state=state)
+
+    with django_assert_max_num_queries(1 if path == "sql" else 12):
+        first = record(articles[0])
+    outcomes = [first, record(articles[1]), record(articles[0]), record(articles[2]), record(articles[3])]
+    assert outcomes == [("counted", 1), ("counted", 2), ("already_read", 2), ("exhausted", 2), ("exhausted", 2)]
+    meter = MeterPeriod.objects.get(reader_key=reader.key)
+    assert (meter.used, meter.paywall_hits) == (2, 2)
+    assert set(MeterRead.objects.filter(reader_key=reader.key).values_list("article_id", flat=True)) == {
+        articles[0].pk,
+        articles[1].pk,
+    }
