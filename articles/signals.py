@@ -5,8 +5,9 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from cms.api.caching import content_generation_bump
 
 from . import webhooks  # noqa: F401  (connects the article_changed -> outgoing webhooks receiver)
+from .api.snapshots import article_detail_snapshot_forget
 from .models import Article, ArticleAuthor, Author, Image, Section, Tag
-from .services.events import article_changed
+from .services.events import article_changed, article_comments_changed
 
 # Cache purge only: public lists, feeds and sitemaps are cached under the content generation; bump it.
 article_changed.connect(content_generation_bump, dispatch_uid="articles.purge.article_changed")
@@ -16,3 +17,5 @@ for _model in (Article, ArticleAuthor, Author, Image, Section, Tag):
 for _through in (Article.tags.through, Article.related_articles.through):
     uid = f"articles.purge.m2m.{_through.__name__}"
     m2m_changed.connect(content_generation_bump, sender=_through, dispatch_uid=uid)
+# A comment changes one article's comment_count only: forget that article's cached detail snapshot.
+article_comments_changed.connect(article_detail_snapshot_forget, dispatch_uid="articles.purge.comments")

@@ -105,6 +105,9 @@ def _reader_state(*, reader: Reader, now: datetime) -> _ReaderState:
 def _is_author(*, reader: Reader, article: Article) -> bool:
     if reader.user is None:
         return False
+    links = getattr(article, "ordered_article_authors", None)  # the selectors' byline prefetch
+    if links is not None:
+        return any(link.author.user_id == reader.user.pk for link in links)
     prefetched = getattr(article, "_prefetched_objects_cache", {})
     if "authors" in prefetched:
         return any(a.user_id == reader.user.pk for a in prefetched["authors"])

@@ -15,6 +15,27 @@ PAYWALLED_CSS_SELECTOR = ".paywalled-content"
 
 
 def article_json_ld(*, article: Article, granted: bool) -> dict:
+    return json_ld_for_access(
+        article_json_ld_public(article=article),
+        body_text=article_json_ld_body(article) if granted else "",
+        granted=granted,
+    )
+
+
+def article_json_ld_body(article: Article) -> str:
+    """The `articleBody` text (computed even when not sent: callers cache it beside the public part)."""
+    return html_to_text(article.body.replace("</p>", "</p> "))
+
+
+def json_ld_for_access(public: dict, *, body_text: str, granted: bool) -> dict:
+    """The JSON-LD for one reader: `articleBody` only when this reader was granted the full text."""
+    if not granted:
+        return public
+    return {**public, "articleBody": body_text}
+
+
+def article_json_ld_public(*, article: Article) -> dict:
+    """Everything but `articleBody`: the same for every reader."""
     free = article.access_level == Article.AccessLevel.FREE
     data: dict = {
         "@context": "https://schema.org",
@@ -39,6 +60,4 @@ def article_json_ld(*, article: Article, granted: bool) -> dict:
             "isAccessibleForFree": False,
             "cssSelector": PAYWALLED_CSS_SELECTOR,
         }
-    if granted:
-        data["articleBody"] = html_to_text(article.body.replace("</p>", "</p> "))
     return data

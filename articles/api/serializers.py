@@ -254,19 +254,42 @@ class ArticleDetailOutputSerializer(ArticleListItemSerializer):
         return self.context["paywall"]
 
     def to_representation(self, article) -> dict:
-        data = super().to_representation(article)
-        access = dict(self.context["access"])
-        access["resets_at"] = _datetime(access.get("resets_at"))
-        data.update(
+        return article_detail_representation(
+            article_detail_public_representation(article),
             body=self.get_body(article),
             body_is_preview=self.get_body_is_preview(article),
-            source=self.get_source(article),
-            seo=self.get_seo(article),
             json_ld=self.get_json_ld(article),
-            access=access,
+            access=self.context["access"],
             paywall=self.get_paywall(article),
         )
-        return data
+
+
+def article_detail_public_representation(article) -> dict:
+    """The part of an article detail that is the same for every reader (cacheable per content generation): the list
+    item plus `source` and `seo`. `article_detail_representation` adds the reader's part."""
+    data = ArticleListItemSerializer().to_representation(article)
+    data["source"] = {"name": article.source_name, "url": article.source_url}
+    data["seo"] = {"title": article.seo_title or article.title, "description": article.seo_description or article.dek}
+    return data
+
+
+def article_detail_representation(
+    public: dict, *, body: str, body_is_preview: bool, json_ld: dict, access: dict, paywall: dict | None
+) -> dict:
+    """What ArticleDetailOutputSerializer documents, in its field order, from the public part and the reader's."""
+    access = dict(access)
+    access["resets_at"] = _datetime(access.get("resets_at"))
+    data = {key: value for key, value in public.items() if key not in ("source", "seo")}
+    data.update(
+        body=body,
+        body_is_preview=body_is_preview,
+        source=public["source"],
+        seo=public["seo"],
+        json_ld=json_ld,
+        access=access,
+        paywall=paywall,
+    )
+    return data
 
 
 class SectionOutputSerializer(serializers.Serializer):

@@ -10,7 +10,8 @@ from rest_framework.views import APIView
 
 from articles import selectors
 from articles.api import serializers as s
-from articles.api.json_ld import article_json_ld
+from articles.api.json_ld import article_json_ld, json_ld_for_access
+from articles.api.snapshots import article_detail_snapshot
 from cms.api.caching import PublicCacheMixin
 from cms.api.pagination import MAX_PAGE_SIZE, keyset_paginate, page_link
 from cms.api.params import query_string_check_utf8
@@ -83,22 +84,23 @@ class ArticleDetailApi(APIView):
         "`access`, `paywall` and `json_ld`. A GET counts a metered read; HEAD does not.",
     )
     def get(self, request, slug: str):
-        params = _validated(s.ArticleDetailInputSerializer, request)
+        params = _validated(s.ArticleDetailInputSerializer, request) if request.GET else {}
         if params.get("preview"):
             return self._preview(slug=slug, token=params["preview"])
-        article = selectors.article_get(slug=slug)
+        snapshot = article_detail_snapshot(slug=slug)
+        article = snapshot.article
         reader = reader_resolve(request)
         decision = access_decide(reader=reader, article=article, record=request.method == "GET")
         body, is_preview = article_body_for(article=article, decision=decision)
-        context = {
-            "body": body,
-            "body_is_preview": is_preview,
-            "json_ld": article_json_ld(article=article, granted=decision.granted),
-            "access": decision.as_access(),
-            "paywall": paywall_payload(decision=decision, reader=reader),
-        }
-        response = Response(s.ArticleDetailOutputSerializer(article, context=context).data)
-        return reader_token_attach(response, reader)
+        data = s.article_detail_representation(
+            snapshot.public,
+            body=body,
+            body_is_preview=is_preview,
+            json_ld=json_ld_for_access(snapshot.json_ld, body_text=snapshot.json_ld_body, granted=decision.granted),
+            access=decision.as_access(),
+            paywall=paywall_payload(decision=decision, reader=reader),
+        )
+        return reader_token_attach(Response(data), reader)
 
     def _preview(self, *, slug: str, token: str) -> Response:
         article = selectors.article_get_for_preview(slug=slug, token=token)

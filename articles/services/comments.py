@@ -27,6 +27,7 @@ from cms.core.email import email_enqueue
 from cms.core.exceptions import ApplicationError, NotFound, PermissionDenied
 
 from ..models import Article, Comment, CommentBan, CommentFlag
+from .events import article_comments_changed_emit
 
 LOGIN_MESSAGE = "You must become a subscriber or login to view or post comments on this article."
 SUBSCRIBE_TO_POST_MESSAGE = (
@@ -200,6 +201,7 @@ def _count_adjust(*, article_id: int, was_visible: bool, is_visible: bool) -> No
         return
     delta = 1 if is_visible else -1
     Article.objects.filter(pk=article_id).update(comment_count=Greatest(F("comment_count") + delta, 0))
+    article_comments_changed_emit(article_id=article_id)
 
 
 def comment_count_recount(*, article_id: int) -> int:
@@ -209,6 +211,7 @@ def comment_count_recount(*, article_id: int) -> int:
         Article.objects.select_for_update().filter(pk=article_id).values_list("pk", flat=True).first()
         count = Comment.objects.filter(article_id=article_id, status=Comment.Status.VISIBLE).count()
         Article.objects.filter(pk=article_id).update(comment_count=count)
+        article_comments_changed_emit(article_id=article_id)
     return count
 
 

@@ -8,6 +8,9 @@ from django.dispatch import Signal
 # Sent with `article_id`, `event` ("article.published" | "article.updated" | "article.unpublished"), `version`.
 article_changed = Signal()
 
+# Sent with `article_id` after a commit that changed the article's visible comment count (cache purge only).
+article_comments_changed = Signal()
+
 EVENTS = ("article.published", "article.updated", "article.unpublished")
 
 
@@ -17,3 +20,7 @@ def article_event_emit(*, article, event: str) -> None:
     transaction.on_commit(
         lambda: article_changed.send(sender=article.__class__, article_id=article_id, event=event, version=version)
     )
+
+
+def article_comments_changed_emit(*, article_id: int) -> None:
+    transaction.on_commit(lambda: article_comments_changed.send(sender=None, article_id=article_id))

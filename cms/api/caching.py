@@ -51,6 +51,23 @@ def content_generation_bump(**_kwargs) -> int | None:
     return generation
 
 
+def generation_cached(key: str, build: Callable[[], object], *, timeout: int = PAGE_TIMEOUT):
+    """`build()`'s value, cached under `key` for the current content generation: a hit costs one cache round trip
+    (the generation and the entry are read together), a bump of the generation makes every entry stale at once.
+    The generation is read before `build()` runs, so a bump during a build only makes that entry stale sooner.
+    Exceptions from `build()` (e.g. NotFound) propagate and nothing is cached. A cache outage means a rebuild."""
+    found = cache.get_many([GENERATION_KEY, key])
+    generation = found.get(GENERATION_KEY)
+    if generation is None:
+        generation = content_generation()
+    entry = found.get(key)
+    if entry is not None and entry[0] == generation:
+        return entry[1]
+    value = build()
+    cache.set(key, (generation, value), timeout=timeout)
+    return value
+
+
 def _page_key(request, generation: int) -> str:
     raw = f"{request.get_host()}|{request.path}|{request.META.get('QUERY_STRING', '')}"
     return f"public:{generation}:{hashlib.sha256(raw.encode('utf-8', 'surrogateescape')).hexdigest()}"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 
-from django.core.cache import cache as default_cache
+from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
@@ -119,7 +119,7 @@ def window_counter_hit(current_key: str, previous_key: str, *, timeout: int, cac
     add + incr + get, which are atomic per key there too. The counter is an integer (never pickled), so Redis-side
     INCR works on it.
     """
-    cache = cache or default_cache
+    cache = cache or caches["default"]  # the backend itself (django.core.cache.cache is a proxy)
     if isinstance(cache, TolerantRedisCache):
         return cache.window_hit(current_key, previous_key, timeout=timeout)
     for _ in range(2):  # a second try covers a key that expired between add and incr

@@ -1,0 +1,59 @@
+"""The article detail's reader-independent part, cached per content generation.
+
+An article detail is private (it depends on the reader), but most of its work is the same for every reader:
+fetching the article with section, hero image, byline and tags (three queries and the ORM's compilation), rendering
+the public fields and the JSON-LD, and extracting the `articleBody` text. `article_detail_snapshot` keeps all of
+that in the cache, with the article instance itself, under the content generation (`cms.api.caching`), so a
+detail request costs one cache round trip for the article; the paywall decision (`paywall.services.access_decide`)
+and the body/preview cut are still made per request on the cached instance. The full body is kept server-side in
+the cache like in the database; only the decision decides what leaves the server.
+
+Invalidation: every content change bumps the generation (articles/signals.py). A comment changes only the article's
+`comment_count`, so it forgets that one snapshot instead (`article_detail_snapshot_forget`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.cache import cache
+
+from articles import selectors
+from articles.api.json_ld import article_json_ld_body, article_json_ld_public
+from articles.api.serializers import article_detail_public_representation
+from articles.models import Article
+from cms.api.caching import generation_cached
+
+
+@dataclass(frozen=True)
+class ArticleSnapshot:
+    article: Article  # as selectors.article_get returns it (relations prefetched)
+    public: dict  # article_detail_public_representation
+    json_ld: dict  # article_json_ld_public: no articleBody
+    json_ld_body: str  # the articleBody text, sent only to readers granted the full text
+
+
+def _key(slug: str) -> str:
+    return f"article-detail:v1:{slug}"
+
+
+def article_detail_snapshot(*, slug: str) -> ArticleSnapshot:
+    """The published article `slug` and its public rendering (NotFound if it is not public)."""
+
+    def build() -> ArticleSnapshot:
+        article = selectors.article_get(slug=slug)
+        return ArticleSnapshot(
+            article=article,
+            public=article_detail_public_representation(article),
+            json_ld=article_json_ld_public(article=article),
+            json_ld_body=article_json_ld_body(article),
+        )
+
+    return generation_cached(_key(slug), build)
+
+
+def article_detail_snapshot_forget(*, article_id: int, **_kwargs) -> None:
+    """Drop one article's snapshot (its comment count changed). Receiver of `article_comments_changed`."""
+    slug = Article.objects.filter(pk=article_id).values_list("slug", flat=True).first()
+    if slug is not None:
+        cache.delete(_key(slug))

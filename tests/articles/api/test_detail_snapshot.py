@@ -1,0 +1,76 @@
+"""The article detail's cached public part (articles/api/snapshots.py): edits, unpublishing and comments show at
+once, and a warm detail request does not touch the article tables."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles.models import Article
+from articles.services.articles import article_unpublish
+from tests.articles.factories import ArticleFactory, AuthorFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "SECRET-AFTER-BOUNDARY"
+
+
+def _detail(api_client, article):
+    return api_client.get(f"/api/v1/articles/{article.slug}/")
+
+
+def test_an_edit_shows_at_once_and_changes_the_decision(api_client):
+    # given a metered article read once (its snapshot is now cached)
+    article = ArticleFactory(title="Before", access_level=Article.AccessLevel.METERED)
+    first = _detail(api_client, article).json()
+    assert first["title"] == "Before" and first["access"]["granted"] is True
+    # when an editor retitles it and makes it premium
+    article.title, article.access_level = "After", Article.AccessLevel.PREMIUM
+    article.save()
+    # then the next reader sees the new title and the premium paywall, with no full body
+    fresh = api_client.__class__()
+    data = _detail(fresh, article).json()
+    assert data["title"] == "After"
+    assert (data["access"]["granted"], data["access"]["reason"]) == (False, "premium")
+    assert data["body_is_preview"] is True
+
+
+def test_unpublishing_is_a_404_at_once(api_client):
+    article = ArticleFactory()
+    assert _detail(api_client, article).status_code == 200
+    article_unpublish(article=article)
+    assert _detail(api_client, article).status_code == 404
+
+
+def test_comment_count_follows_comments(api_client, subscriber, django_capture_on_commit_callbacks):
+    article = ArticleFactory()
+    api_client.force_authenticate(user=subscriber)
+    assert _detail(api_client, article).json()["comment_count"] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        posted = api_client.post(
+            f"/api/v1/articles/{article.slug}/comments/", {"body": "Well reported."}, format="json"
+        )
+    assert posted.status_code == 201, posted.content
+    assert _detail(api_client, article).json()["comment_count"] == 1
+
+
+def test_a_warm_detail_does_not_query_the_article_tables(api_client):
+    article = ArticleFactory(tags=[TagFactory(), TagFactory()], authors=[AuthorFactory(), AuthorFactory()])
+    _detail(api_client.__class__(), article)  # warms the snapshot
+    with CaptureQueriesContext(connection) as queries:
+        response = _detail(api_client, article)  # a new anonymous reader: a counted read
+    assert response.json()["access"]["reason"] == "metered"
+    touched = [q["sql"] for q in queries.captured_queries if "articles_" in q["sql"]]
+    assert touched == []
+    if connection.vendor == "postgresql":
+        assert len(queries.captured_queries) == 1  # the meter's one round trip
+
+
+def test_the_cached_instance_never_sends_the_body_to_a_reader_without_access(api_client):
+    article = ArticleFactory(access_level=Article.AccessLevel.PREMIUM, body=f"<p>Lead.</p><p>{SECRET}</p>")
+    _detail(api_client.__class__(), article)  # warm
+    response = _detail(api_client, article)
+    assert response.json()["access"]["granted"] is False
+    assert SECRET not in response.content.decode()
+    assert "articleBody" not in response.json()["json_ld"]
