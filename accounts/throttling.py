@@ -231,7 +231,14 @@ class AnonRateThrottle(ClientIpMixin, CounterRateThrottle, throttling.AnonRateTh
 
 
 class UserRateThrottle(ClientIpMixin, CounterRateThrottle, throttling.UserRateThrottle):
-    """DRF's user throttle keyed by the real client address; requests carrying a valid API key are exempt."""
+    """DRF's user throttle, per signed-in user; requests carrying a valid API key are exempt. Anonymous requests are
+    left to AnonRateThrottle (DRF would count them here too, by address, under the laxer `user` rate: a second
+    cache round trip that could never refuse before the `anon` rate does)."""
+
+    def get_cache_key(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return super().get_cache_key(request, view)
 
     def allow_request(self, request, view):
         if _is_api_key(request):
