@@ -51,20 +51,33 @@ def content_generation_bump(**_kwargs) -> int | None:
     return generation
 
 
-def generation_cached(key: str, build: Callable[[], object], *, timeout: int = PAGE_TIMEOUT):
-    """`build()`'s value, cached under `key` for the current content generation: a hit costs one cache round trip
-    (the generation and the entry are read together), a bump of the generation makes every entry stale at once.
-    The generation is read before `build()` runs, so a bump during a build only makes that entry stale sooner.
-    Exceptions from `build()` (e.g. NotFound) propagate and nothing is cached. A cache outage means a rebuild."""
+def generation_get(key: str) -> tuple[int, object | None]:
+    """(current content generation, the value stored under `key` for it or None): one cache round trip on a hit."""
     found = cache.get_many([GENERATION_KEY, key])
     generation = found.get(GENERATION_KEY)
     if generation is None:
         generation = content_generation()
     entry = found.get(key)
     if entry is not None and entry[0] == generation:
-        return entry[1]
-    value = build()
+        return generation, entry[1]
+    return generation, None
+
+
+def generation_set(key: str, generation: int, value, *, timeout: int = PAGE_TIMEOUT) -> None:
+    """Store `value` under `key` for `generation` (read with generation_get BEFORE computing the value, so a bump
+    during the computation only makes the entry stale sooner)."""
     cache.set(key, (generation, value), timeout=timeout)
+
+
+def generation_cached(key: str, build: Callable[[], object], *, timeout: int = PAGE_TIMEOUT):
+    """`build()`'s value, cached under `key` for the current content generation: a hit costs one cache round trip
+    (the generation and the entry are read together), a bump of the generation makes every entry stale at once.
+    Exceptions from `build()` (e.g. NotFound) propagate and nothing is cached. A cache outage means a rebuild."""
+    generation, value = generation_get(key)
+    if value is not None:
+        return value
+    value = build()
+    generation_set(key, generation, value, timeout=timeout)
     return value
 
 

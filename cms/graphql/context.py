@@ -11,6 +11,8 @@ from typing import Any
 
 from paywall.readers import Reader, reader_resolve
 
+from .caching import reader_dependency_mark
+
 _READER_ATTR = "_mh_graphql_reader"
 _STORE_ATTR = "_mh_graphql_store"
 
@@ -22,6 +24,7 @@ def _request_of(info_or_request):
 def request_reader(info_or_request) -> Reader:
     """The reader behind this GraphQL request, resolved (and, if needed, issued) once per request."""
     request = _request_of(info_or_request)
+    reader_dependency_mark(request)  # this answer is not the same for everyone: never cache it
     reader = getattr(request, _READER_ATTR, None)
     if reader is None:
         reader = reader_resolve(request)

@@ -28,12 +28,31 @@ from django.views.decorators.csrf import csrf_exempt
 from graphene_django.constants import MUTATION_ERRORS_FLAG
 from graphene_django.utils.utils import set_rollback
 from graphene_django.views import GraphQLView, HttpError
-from graphql import ExecutionResult, GraphQLError, OperationType, execute, get_operation_ast, parse, validate_schema
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    OperationType,
+    execute,
+    get_operation_ast,
+    parse,
+    validate_schema,
+)
 from graphql.validation import validate
 
 from accounts.throttling import AnonRateThrottle, UserRateThrottle
 from paywall.readers import reader_token_attach
 
+from .caching import (
+    is_public_operation,
+    reader_dependent,
+    response_get,
+    response_key,
+    response_put,
+    user_unwatch,
+    user_watch,
+    validated_documents,
+)
 from .context import request_reader_used
 from .errors import BAD_REQUEST_CODES, Code, error_dict, format_error
 from .limits import validation_rules
@@ -271,6 +290,14 @@ class MastheadGraphQLView(GraphQLView):
 
     def get_response(self, request, data, show_graphiql=False):
         query, variables, operation_name, _ = self.get_graphql_params(request, data)
+        public = None
+        document = self._document(query)
+        if isinstance(document, DocumentNode) and not show_graphiql and is_public_operation(document, operation_name):
+            key = response_key(query, variables, operation_name)
+            generation, cached = response_get(key)
+            if cached is not None:
+                return cached, 200
+            public = (key, generation)
         result = self.execute_graphql_request(request, data, query, variables, operation_name, show_graphiql)
         if getattr(request, MUTATION_ERRORS_FLAG, False) is True:
             set_rollback()
@@ -289,23 +316,37 @@ class MastheadGraphQLView(GraphQLView):
                 payload["data"] = result.data
         else:
             payload["data"] = result.data
-        return self.json_encode(request, payload, pretty=show_graphiql), status_code
+        encoded = self.json_encode(request, payload, pretty=show_graphiql)
+        if public is not None and status_code == 200 and not result.errors and not reader_dependent(request):
+            response_put(public[0], public[1], encoded)
+        return encoded, status_code
 
-    def execute_graphql_request(self, request, data, query, variables, operation_name, show_graphiql=False):
-        schema = self.schema.graphql_schema
-        schema_errors = validate_schema(schema)
-        if schema_errors:  # pragma: no cover - a broken schema fails at import in tests
-            return ExecutionResult(data=None, errors=schema_errors)
+    def _document(self, query: str) -> DocumentNode | ExecutionResult:
+        """The parsed and validated document (from the per-process cache when this query was seen before), or an
+        ExecutionResult carrying the parse/validation errors."""
+        document = validated_documents.get(query)
+        if document is not None:
+            return document
         try:
             document = parse(query, max_tokens=MAX_TOKENS)
         except GraphQLError as e:
             return ExecutionResult(errors=_coded([e], Code.PARSE_FAILED))
         except RecursionError:
             raise RequestError(400, "The query is nested too deeply.", Code.MAX_DEPTH) from None
-
-        validation_errors = validate(schema, document, validation_rules())
+        validation_errors = validate(self.schema.graphql_schema, document, validation_rules())
         if validation_errors:
             return ExecutionResult(data=None, errors=_coded(validation_errors, Code.VALIDATION_FAILED))
+        validated_documents.put(query, document)
+        return document
+
+    def execute_graphql_request(self, request, data, query, variables, operation_name, show_graphiql=False):
+        schema = self.schema.graphql_schema
+        schema_errors = validate_schema(schema)
+        if schema_errors:  # pragma: no cover - a broken schema fails at import in tests
+            return ExecutionResult(data=None, errors=schema_errors)
+        document = self._document(query)
+        if isinstance(document, ExecutionResult):
+            return document
 
         operation = get_operation_ast(document, operation_name)
         if operation is None:
@@ -332,6 +373,7 @@ class MastheadGraphQLView(GraphQLView):
         }
         if self.execution_context_class:
             options["execution_context_class"] = self.execution_context_class
+        watched = user_watch(request)  # evaluating request.user marks the answer reader-dependent (not cached)
         try:
             if is_mutation and settings.GRAPHENE.get("ATOMIC_MUTATIONS", False):
                 with transaction.atomic():
@@ -344,6 +386,8 @@ class MastheadGraphQLView(GraphQLView):
             raise RequestError(400, "The query is nested too deeply.", Code.MAX_DEPTH) from None
         except Exception as e:  # noqa: BLE001 - answered as a masked error and logged by format_error
             return ExecutionResult(errors=[e])
+        finally:
+            user_unwatch(request, watched)
         if result.errors and result.data is None:  # variable coercion failed before any resolver ran
             _coded([e for e in result.errors if not e.path], Code.BAD_VARIABLES)
         return result

@@ -1,0 +1,123 @@
+"""Caches of the /graphql/ endpoint, both safe for a multi-process deployment.
+
+1. Validated documents (per process): parsing and validating a query (graphql-core's rules plus depth, aliases,
+   `first` and introspection limits) costs milliseconds and depends only on the query text and the limit settings,
+   so a successfully validated document is kept in an LRU keyed by both. Clients send the same few queries.
+
+2. Public query responses (the Django cache, per content generation): a query whose root fields are all content
+   (`PUBLIC_ROOT_FIELDS`) and whose execution never looked at the reader is the same for everyone, like a REST list.
+   Its JSON answer is stored under a hash of (query, variables, operation name, limits) and the content generation,
+   so any content change purges it at once (cms.api.caching). "Never looked at the reader" is observed, not
+   guessed: `request_reader` marks the request, and during execution `request.user` is a lazy object that marks it
+   when evaluated; a marked, failed or non-200 answer is never stored. Entries also expire after
+   `RESPONSE_TIMEOUT` seconds, which bounds staleness of counters that change without a content event
+   (`commentCount`). Throttling and the request checks still run for every request; only execution is skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from threading import Lock
+
+from django.conf import settings
+from django.utils.functional import SimpleLazyObject, empty
+from graphql import DocumentNode, FieldNode, OperationDefinitionNode, OperationType
+
+from cms.api.caching import generation_get, generation_set
+
+PUBLIC_ROOT_FIELDS = frozenset({"article", "articles", "author", "authors", "section", "sections", "tags", "ping"})
+RESPONSE_TIMEOUT = 60
+DOCUMENTS_MAX = 512
+_READER_MARK = "_mh_graphql_reader_dependent"
+
+
+def _limits_key() -> tuple:
+    return (settings.GRAPHQL_MAX_DEPTH, settings.GRAPHQL_MAX_ALIASES, settings.GRAPHQL_MAX_FIRST, settings.DEBUG)
+
+
+class _DocumentCache:
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, query: str) -> DocumentNode | None:
+        key = (query, _limits_key())
+        with self._lock:
+            document = self._items.get(key)
+            if document is not None:
+                self._items.move_to_end(key)
+            return document
+
+    def put(self, query: str, document: DocumentNode) -> None:
+        key = (query, _limits_key())
+        with self._lock:
+            self._items[key] = document
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+validated_documents = _DocumentCache(DOCUMENTS_MAX)
+
+
+# --- public responses -------------------------------------------------------------------------------------------
+
+
+def reader_dependency_mark(request) -> None:
+    setattr(request, _READER_MARK, True)
+
+
+def reader_dependent(request) -> bool:
+    return getattr(request, _READER_MARK, False)
+
+
+def user_watch(request):
+    """Replace `request.user` by a lazy object that marks the request reader-dependent when a resolver evaluates it
+    (`user.is_authenticated`, `if user`, ...); returns the original, for `user_unwatch`."""
+    original = getattr(request, "user", None)
+
+    def evaluate():
+        reader_dependency_mark(request)
+        if isinstance(original, SimpleLazyObject):
+            if original._wrapped is empty:
+                original._setup()
+            return original._wrapped
+        return original
+
+    request.user = SimpleLazyObject(evaluate)
+    return original
+
+
+def user_unwatch(request, original) -> None:
+    request.user = original
+
+
+def response_key(query: str, variables: dict | None, operation_name: str | None) -> str:
+    raw = json.dumps([query, variables, operation_name, _limits_key()], sort_keys=True, separators=(",", ":"))
+    return "graphql:public:" + hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def is_public_operation(document: DocumentNode, operation_name: str | None) -> bool:
+    """A query (not a mutation) whose root selections are all plain fields in PUBLIC_ROOT_FIELDS."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is not None:
+        operations = [o for o in operations if o.name and o.name.value == operation_name]
+    if len(operations) != 1 or operations[0].operation != OperationType.QUERY:
+        return False
+    selections = operations[0].selection_set.selections
+    return all(isinstance(s, FieldNode) and s.name.value in PUBLIC_ROOT_FIELDS for s in selections)
+
+
+def response_get(key: str) -> tuple[int, bytes | None]:
+    return generation_get(key)
+
+
+def response_put(key: str, generation: int, content: bytes) -> None:
+    generation_set(key, generation, content, timeout=RESPONSE_TIMEOUT)
