@@ -155,14 +155,27 @@ def main(argv=None) -> int:
     out.mkdir(parents=True, exist_ok=True)
 
     published = Article.objects.published()
-    metered = list(published.filter(access_level="metered").values_list("slug", flat=True)[:200_000])
-    paid = list(published.exclude(access_level="free").values_list("slug", flat=True)[:200_000])
+    newest_first = published.order_by("-published_at", "-id")
+    # newest first: the order readers' attention follows (see `popular`)
+    metered_by_age = list(newest_first.filter(access_level="metered").values_list("slug", flat=True)[:200_000])
+    paid_by_age = list(newest_first.exclude(access_level="free").values_list("slug", flat=True)[:200_000])
     every = list(published.values_list("slug", flat=True)[:200_000])
+    metered, paid = list(metered_by_age), list(paid_by_age)
     if len(metered) < 10:
         print("need at least 10 published metered articles: run seed_demo first", file=sys.stderr)
         return 2
     for slugs in (metered, paid, every):
         rng.shuffle(slugs)
+
+    def popular(slugs: list[str], n: int) -> list[str]:
+        """`n` article picks with news-like popularity: Zipf (s = 1) over the archive, newest first, so the
+        newest stories get most views and every archived article still gets some (a long tail of cache misses)."""
+        cum, total = [], 0.0
+        for rank in range(len(slugs)):
+            total += 1.0 / (rank + 1)
+            cum.append(total)
+        return rng.choices(slugs, cum_weights=cum, k=n)
+
     anon_limit = meter_limits()[0]
     if anon_limit < 1:
         print("the anonymous allowance is 0: scenario 1 needs a metered allowance", file=sys.stderr)
@@ -179,33 +192,47 @@ def main(argv=None) -> int:
     for slug in metered[:anon_limit]:
         access_decide(reader=Reader(anon_id=exhausted_id), article=published.get(slug=slug), record=True)
     unread = metered[anon_limit:] or metered
+    unread_set = set(unread)
 
     section = Section.objects.annotate(n=Count("articles")).order_by("-n").values_list("slug", flat=True).first() or ""
     comments_slug = _comment_thread(user)
     newest = published.order_by("-published_at").values_list("published_at", flat=True).first() or timezone.now()
 
-    def fresh_detail():
+    def fresh_detail(picks=None):
+        """New anonymous readers, each reading `anon_limit` different articles: every request a counted read.
+        `picks`: the articles in order (popular ones), else the shuffled archive, each article once (cold)."""
         made = 0
         k = 0
+        picks = iter(picks) if picks is not None else None
         while made < args.lines:
             _, token = reader_token_issue()
+            seen: set[str] = set()
             for j in range(anon_limit):
-                slug = metered[(k * anon_limit + j) % len(metered)]
+                if picks is None:
+                    slug = metered[(k * anon_limit + j) % len(metered)]
+                else:
+                    slug = next(picks)
+                    while slug in seen:  # a reader's second view of an article would not count: draw again
+                        slug = next(picks)
+                    seen.add(slug)
                 yield "GET", f"/api/v1/articles/{slug}/", {"X-Reader-Token": token}, ""
                 made += 1
             k += 1
 
     def fresh_graphql():
         made = 0
-        k = 0
+        picks = iter(popular(metered_by_age, args.lines * 2 + 100))
         while made < args.lines:
             _, token = reader_token_issue()
-            for j in range(anon_limit):
-                slug = metered[(k * anon_limit + j + 7) % len(metered)]
+            seen: set[str] = set()
+            for _j in range(anon_limit):
+                slug = next(picks)
+                while slug in seen:
+                    slug = next(picks)
+                seen.add(slug)
                 body = json.dumps({"query": GRAPHQL_DETAIL % slug}, separators=(",", ":"))
                 yield "POST", "/graphql/", {**json_headers, "X-Reader-Token": token}, body
                 made += 1
-            k += 1
 
     def uncached(base: str, n: int):
         # a distinct published_before per request: every request misses the public page cache
@@ -224,10 +251,12 @@ def main(argv=None) -> int:
     n_rot = min(len(every), 20_000)
     scenarios = {
         "floor": [("GET", f"/bench/floor/{s}/", {}, "") for s in every[:n_rot]],
-        "detail_anon": fresh_detail(),
-        "detail_subscriber": [("GET", f"/api/v1/articles/{s}/", bearer, "") for s in paid[:n_rot]],
+        "detail_anon": fresh_detail(popular(metered_by_age, args.lines * 2 + 100)),
+        "detail_anon_cold": fresh_detail(),
+        "detail_subscriber": [("GET", f"/api/v1/articles/{s}/", bearer, "") for s in popular(paid_by_age, n_rot)],
         "detail_metered_out": [
-            ("GET", f"/api/v1/articles/{s}/", {"X-Reader-Token": exhausted_token}, "") for s in unread[:n_rot]
+            ("GET", f"/api/v1/articles/{s}/", {"X-Reader-Token": exhausted_token}, "")
+            for s in popular([u for u in metered_by_age if u in unread_set], n_rot)
         ],
         "list": [("GET", "/api/v1/articles/?page_size=20", {}, "")],
         "list_uncached": uncached("/api/v1/articles/?page_size=20", args.lines),
