@@ -9,7 +9,6 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connections, router, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
@@ -19,9 +18,9 @@ from articles.models import Article, ArticleAuthor
 from .models import MeterDailyStat, MeterPeriod, MeterPolicy, MeterRead
 from .readers import Reader
 from .selectors import (
-    POLICY_CACHE_KEY,
     meter_has_read,
     meter_limits,
+    meter_limits_forget,
     meter_read_ids,
     meter_used,
     period_for,
@@ -323,8 +322,8 @@ def meter_policy_update(*, anonymous_daily_limit: int | None, registered_daily_l
         pk=1,
         defaults={"anonymous_daily_limit": anonymous_daily_limit, "registered_daily_limit": registered_daily_limit},
     )
-    transaction.on_commit(lambda: cache.delete(POLICY_CACHE_KEY))
-    cache.delete(POLICY_CACHE_KEY)
+    transaction.on_commit(meter_limits_forget)
+    meter_limits_forget()
     return policy
 
 

@@ -29,9 +29,13 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
+    from paywall.selectors import meter_limits_forget
+
     cache.clear()
+    meter_limits_forget()
     yield
     cache.clear()
+    meter_limits_forget()
 
 
 @pytest.fixture(autouse=True, scope="session")
