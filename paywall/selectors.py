@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import setting_changed  # also sent by override_settings in tests
+from django.db import connections, router
 
 from .models import MeterPeriod, MeterPolicy, MeterRead, Plan, Subscription
 
@@ -29,6 +30,35 @@ def subscription_live_get(*, user) -> Subscription | None:
     if user is None or not getattr(user, "pk", None):
         return None
     return Subscription.objects.filter(user_id=user.pk).select_related("plan").order_by("-created_at", "-id").first()
+
+
+_ENTITLEMENT_FIELDS = ("status", "trial_end", "current_period_end", "past_due_since")
+
+
+def subscription_entitlement_get(*, user, now: datetime) -> Entitlement | None:
+    """`subscription_entitlement(subscription_live_get(user))` for the paywall's hot path (every request of a
+    signed-in reader). On PostgreSQL: the same row (the most recent), but only the four columns the rule reads, in
+    one plain SQL statement; the ORM's compilation of the full select with the plan cost about ten times the query.
+    The Entitlement's `subscription` is then an unsaved instance holding those four fields. Elsewhere (SQLite, whose
+    raw cursor returns naive datetimes), the ORM path."""
+    if user is None or not getattr(user, "pk", None):
+        return None
+    connection = connections[router.db_for_read(Subscription)]
+    if connection.vendor != "postgresql":
+        return subscription_entitlement(subscription=subscription_live_get(user=user), now=now)
+    meta, q = Subscription._meta, connection.ops.quote_name
+    columns = ", ".join(q(meta.get_field(f).column) for f in _ENTITLEMENT_FIELDS)
+    # identifiers come from model metadata, quoted; the one value is a parameter
+    table, user_col = q(meta.db_table), q(meta.get_field("user").column)
+    order = f"{q(meta.get_field('created_at').column)} DESC, {q(meta.pk.column)} DESC"
+    sql = f"SELECT {columns} FROM {table} WHERE {user_col} = %s ORDER BY {order} LIMIT 1"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    subscription = Subscription(**dict(zip(_ENTITLEMENT_FIELDS, row, strict=True)))
+    return subscription_entitlement(subscription=subscription, now=now)
 
 
 def subscription_entitlement(*, subscription: Subscription | None, now: datetime) -> Entitlement | None:

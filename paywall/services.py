@@ -26,8 +26,7 @@ from .selectors import (
     period_for,
     plan_display,
     plan_list_active,
-    subscription_entitlement,
-    subscription_live_get,
+    subscription_entitlement_get,
 )
 
 
@@ -94,7 +93,7 @@ def _reader_state(*, reader: Reader, now: datetime) -> _ReaderState:
     if user is not None and user.is_staff:
         return _ReaderState("staff", None, period, resets_at)
     if user is not None:
-        entitlement = subscription_entitlement(subscription=subscription_live_get(user=user), now=now)
+        entitlement = subscription_entitlement_get(user=user, now=now)
         if entitlement is not None:
             return _ReaderState(entitlement.kind, None, period, resets_at)
         return _ReaderState("registered", meter_limits()[1], period, resets_at)
