@@ -260,7 +260,9 @@ def bench_one_size(args, n: int, wrk: str) -> dict:
             gunicorn = Service(
                 f"gunicorn-{n}-{workers}",
                 [sys.executable, "-m", "gunicorn", "cms.wsgi", "--bind", f"127.0.0.1:{port}", "--workers",
-                 str(workers), "--no-control-socket", "--timeout", "60"],
+                 str(workers), "--no-control-socket", "--timeout", "60",
+                 *(["--worker-class", "gthread", "--threads", str(args.gunicorn_threads)]
+                   if args.gunicorn_threads > 1 else [])],
                 env,
             )  # fmt: skip
             url = f"http://127.0.0.1:{port}"
@@ -385,8 +387,9 @@ def report(args, sizes: list[dict], extra_notes: list[str]) -> str:
             lines += [f"Seeded with `seed_demo --articles {size['articles']}` in {size['seeded_in_s']:.0f} s.", ""]
         for workers, per in size["workers"].items():
             floor = per.get("floor", {}).get("rps")
+            kind = f"gthread workers x {args.gunicorn_threads} threads" if args.gunicorn_threads > 1 else "sync workers"
             lines += [
-                f"### gunicorn, {workers} sync workers",
+                f"### gunicorn, {workers} {kind}",
                 "",
                 "| Scenario | req/s | p50 ms | p99 ms | ratio to floor | target | SQL queries (cold/warm) | errors |",
                 "|---|---:|---:|---:|---:|---|---:|---:|",
@@ -449,6 +452,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--gunicorn-threads",
+        type=int,
+        default=1,
+        help="threads per gunicorn worker (gthread worker class when > 1; 1 = sync workers)",
+    )
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated subset")
     parser.add_argument("--lines", type=int, default=80_000, help="prepared requests per fresh-reader scenario")
     parser.add_argument("--database", default="", help="database name (default mh_bench / mh_bench_<N>)")
