@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import login as session_login
 from django.contrib.auth import logout as session_logout
 from django.middleware.csrf import get_token
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.authentication import CSRFCheck, SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
@@ -24,6 +24,13 @@ from accounts.throttling import (
 
 from . import serializers as s
 from .paywall_bridge import anonymous_reads_merge, meter_summary, subscription_summary
+
+
+def _error(description: str) -> OpenApiResponse:
+    from articles.api.serializers import ErrorOutputSerializer
+
+    return OpenApiResponse(ErrorOutputSerializer, description=description)
+
 
 REGISTER_ACCEPTED = "If this address can be registered, we have sent an email to it. Check your inbox."
 RESET_ACCEPTED = "If an account uses this address, we have sent it a link to reset the password."
@@ -113,7 +120,15 @@ class LoginApi(APIView):
     authentication_classes = [ApiKeyAuthentication]  # a frontend relaying readers: their address, not its own
     throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, LoginRateThrottle]
 
-    @extend_schema(request=s.LoginInputSerializer, responses={200: s.LoginOutputSerializer})
+    @extend_schema(
+        request=s.LoginInputSerializer,
+        responses={
+            200: s.LoginOutputSerializer,
+            401: _error("`invalid_credentials`: wrong email or password (or a bad X-Api-Key)."),
+            403: _error("`session: true` without the CSRF token from `auth/csrf/`."),
+            429: _error("`login_locked` (too many failures, `retry_after` seconds) or `throttled`."),
+        },
+    )
     def post(self, request):
         data = s.LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -140,7 +155,10 @@ class TokenRefreshApi(APIView):
     authentication_classes = [ApiKeyAuthentication]  # a frontend relaying readers: their address, not its own
     throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, LoginRateThrottle]
 
-    @extend_schema(request=s.RefreshInputSerializer, responses={200: s.TokenPairSerializer})
+    @extend_schema(
+        request=s.RefreshInputSerializer,
+        responses={200: s.TokenPairSerializer, 401: _error("`token_invalid`: invalid, expired or revoked.")},
+    )
     def post(self, request):
         data = s.RefreshInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -156,7 +174,10 @@ class LogoutApi(APIView):
 
     authentication_classes = [SessionAuthentication]
 
-    @extend_schema(request=s.LogoutInputSerializer, responses={204: None})
+    @extend_schema(
+        request=s.LogoutInputSerializer,
+        responses={204: None, 401: _error("`token_invalid`: the refresh token is invalid or expired.")},
+    )
     def post(self, request):
         data = s.LogoutInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -204,7 +225,10 @@ class MeApi(APIView):
         user = services.user_profile_update(user=request.user, **data.validated_data)
         return _private(Response(me_payload(user)))
 
-    @extend_schema(request=s.MeDeleteInputSerializer, responses={204: None})
+    @extend_schema(
+        request=s.MeDeleteInputSerializer,
+        responses={204: None, 409: _error("`subscription_live`: cancel the subscription before closing the account.")},
+    )
     def delete(self, request):
         data = s.MeDeleteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
