@@ -59,6 +59,29 @@ def mutation_errors(exc: Exception) -> list[dict] | None:
     return [{**item, "field": to_camel_case(item["field"]) if item["field"] else None} for item in items]
 
 
+def _null_character_argument(arguments: dict) -> str | None:
+    """The first argument holding a NUL character (in a string, or a list or input object of them), if any."""
+
+    def holds_nul(value) -> bool:
+        if isinstance(value, str):
+            return "\x00" in value
+        if isinstance(value, dict):
+            return any(holds_nul(v) for v in value.values())
+        if isinstance(value, (list, tuple)):
+            return any(holds_nul(v) for v in value)
+        return False
+
+    return next((name for name, value in arguments.items() if holds_nul(value)), None)
+
+
+def reject_null_characters(arguments: dict) -> None:
+    """Refuse NUL characters in string arguments, as DRF's CharField does for REST: PostgreSQL text cannot hold them
+    (psycopg2 raises ValueError), so they would otherwise surface as an internal error."""
+    name = _null_character_argument(arguments)
+    if name is not None:
+        raise ApplicationError("Null characters are not allowed.", code="null_characters_not_allowed", field=name)
+
+
 class ServiceMutation(graphene.Mutation):
     """Subclasses define `Arguments`, payload fields and `perform(cls, root, info, **arguments) -> dict`."""
 
@@ -79,6 +102,7 @@ class ServiceMutation(graphene.Mutation):
         try:
             if cls.login_required:
                 require_user(info)
+            reject_null_characters(arguments)
             payload = cls.perform(root, info, **arguments) or {}
         except Exception as exc:
             errors = mutation_errors(exc)

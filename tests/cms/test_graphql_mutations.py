@@ -125,3 +125,22 @@ def test_login_required_mutation_runs_for_user():
     user = UserFactory(email="b@example.com")
     _, body = _post("mutation { whoAmI { email errors { code } } }", user=user)
     assert body["data"]["whoAmI"] == {"email": "b@example.com", "errors": []}
+
+
+@pytest.mark.django_db
+def test_null_characters_in_arguments_are_refused_before_the_service():
+    # PostgreSQL text cannot hold NUL (psycopg2 raises ValueError): found by the fuzzing as `internal_error`s
+    UserFactory(email="a@example.com", display_name="Old")
+    status, body = _post(RENAME, {"e": "a@example.com", "n": "Ne\x00w"})
+    assert status == 200
+    assert body["data"]["userRename"]["errors"] == [
+        {"field": "displayName", "code": "null_characters_not_allowed", "message": "Null characters are not allowed."}
+    ]
+    assert User.objects.get(email="a@example.com").display_name == "Old"
+
+
+@pytest.mark.django_db
+def test_null_characters_in_a_real_mutation_are_an_error_payload_not_an_internal_error(graphql_client):
+    response = graphql_client('mutation { requestPasswordReset(email: "a\\u0000@example.com") { errors { code } } }')
+    assert response.status_code == 200
+    assert response.json_body["data"]["requestPasswordReset"]["errors"] == [{"code": "null_characters_not_allowed"}]
