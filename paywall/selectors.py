@@ -153,6 +153,33 @@ def plan_list_active():
     return Plan.objects.filter(active=True).order_by("ordering", "amount")
 
 
+PLANS_CACHE_KEY = "paywall:plans-offered:v1"
+
+
+def plan_offers() -> list[dict]:
+    """The active plans as the paywall offers them (`code, name, amount, currency, interval, display`), cached:
+    every metered-out or premium answer shows them. Plan saves and deletes forget the cached list (paywall/apps.py)."""
+    offers = cache.get(PLANS_CACHE_KEY)
+    if offers is None:
+        offers = [
+            {
+                "code": p.code,
+                "name": p.name,
+                "amount": p.amount,
+                "currency": p.currency,
+                "interval": p.interval,
+                "display": plan_display(p),
+            }
+            for p in plan_list_active()
+        ]
+        cache.set(PLANS_CACHE_KEY, offers, 3600)
+    return offers
+
+
+def plan_offers_forget(**_kwargs) -> None:
+    cache.delete(PLANS_CACHE_KEY)
+
+
 CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "cad": "CA$", "aud": "A$"}
 
 

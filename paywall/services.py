@@ -26,6 +26,7 @@ from .selectors import (
     period_for,
     plan_display,
     plan_list_active,
+    plan_offers,
     subscription_entitlement_get,
 )
 
@@ -365,17 +366,7 @@ def paywall_payload(*, decision: AccessDecision, reader: Reader) -> dict | None:
         else "You've reached your daily free article limit. Subscribe and support our veteran writing staff to "
         "continue reading."
     )
-    plans = [
-        {
-            "code": p.code,
-            "name": p.name,
-            "amount": p.amount,
-            "currency": p.currency,
-            "interval": p.interval,
-            "display": plan_display(p),
-        }
-        for p in plan_list_active()
-    ]
+    plans = [dict(offer) for offer in plan_offers()]
     return {
         "code": code,
         "message": message,

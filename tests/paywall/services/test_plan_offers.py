@@ -1,0 +1,34 @@
+"""The paywall's offered plans are cached, and a plan change shows in the next paywall at once."""
+
+from datetime import UTC
+
+import pytest
+
+from paywall.models import Plan
+from paywall.readers import Reader
+from paywall.selectors import plan_offers
+from paywall.services import Reason, _decision, _ReaderState, paywall_payload
+from tests.paywall.factories import PlanFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _paywall():
+    from datetime import date, datetime
+
+    state = _ReaderState("anonymous", 3, date(2026, 11, 25), datetime(2026, 11, 26, tzinfo=UTC))
+    decision = _decision(state, granted=False, reason=Reason.METER_EXHAUSTED, used=3)
+    return paywall_payload(decision=decision, reader=Reader(anon_id="a" * 32))
+
+
+def test_plans_are_offered_with_their_display_price_and_follow_edits(django_assert_num_queries):
+    Plan.objects.all().delete()
+    plan = PlanFactory(code="weekly", amount=50, currency="usd", interval="week", active=True)
+    assert [p["display"] for p in _paywall()["plans"]] == ["$0.50/week"]
+    with django_assert_num_queries(0):  # cached
+        assert plan_offers()[0]["code"] == "weekly"
+    plan.amount = 75
+    plan.save()
+    assert [p["display"] for p in _paywall()["plans"]] == ["$0.75/week"]
+    plan.delete()
+    assert _paywall()["plans"] == []
