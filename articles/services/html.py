@@ -89,6 +89,11 @@ def body_split(html: str, *, paragraphs: int | None = None) -> tuple[str, str]:
     return html, html_sanitize(html[: ends[keep - 1].end()])
 
 
+_BLOCK_END = re.compile(r"(</(?:p|h[1-6]|li|blockquote|figcaption|div|pre)\s*>|<br\s*/?>)", re.IGNORECASE)
+
+
 def html_to_text(html: str) -> str:
-    """Plain text of an HTML fragment, entities decoded (the result is text: escape it before putting it in HTML)."""
-    return re.sub(r"\s+", " ", unescape(strip_tags(html or ""))).strip()
+    """Plain text of an HTML fragment, entities decoded (the result is text: escape it before putting it in HTML).
+    Block boundaries become spaces, so "<p>One.</p><p>Two</p>" reads "One. Two", not "One.Two"."""
+    spaced = _BLOCK_END.sub(r"\1 ", html or "")
+    return re.sub(r"\s+", " ", unescape(strip_tags(spaced))).strip()

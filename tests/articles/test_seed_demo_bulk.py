@@ -130,7 +130,7 @@ def test_copy_path_only_adds_the_missing_articles():
     assert not Article.objects.filter(search_vector__isnull=True).exists()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # helper threads use their own connections
+@pytest.mark.django_db(transaction=True)  # helper threads use their own connections
 def test_seed_demo_above_the_threshold(monkeypatch, api_client):
     # given: a threshold low enough for 300 articles to take the large-seed path (COPY with 2 threads on PostgreSQL;
     # the bulk_create path without history rows on SQLite)
