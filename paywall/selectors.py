@@ -116,12 +116,17 @@ def meter_limits() -> tuple[int, int]:
 
 
 def meter_limits_forget(**_kwargs) -> None:
-    """Drop the cached limits (this process's copy and the shared one). Also a `setting_changed` receiver."""
+    """Drop the cached limits (this process's copy and the shared one)."""
     _local_policy.clear()
     cache.delete(POLICY_CACHE_KEY)
 
 
-setting_changed.connect(meter_limits_forget, dispatch_uid="paywall.meter_limits_forget")
+def _local_policy_forget(**_kwargs) -> None:
+    # on any settings change (tests): the limits may come from settings; the cache itself may be the changed setting
+    _local_policy.clear()
+
+
+setting_changed.connect(_local_policy_forget, dispatch_uid="paywall.local_policy_forget")
 
 
 def period_for(now: datetime) -> tuple[date, datetime]:
