@@ -1,4 +1,12 @@
-"""GET /healthz: database and cache/broker reachability as JSON, 200 when all are up, 503 otherwise."""
+"""Health endpoints, for three different askers:
+
+- `GET /livez` (liveness, e.g. a Kubernetes livenessProbe): the process answers; touches nothing. Restart on failure.
+- `GET /readyz` (readiness, the load balancer's check): 503 only when the database is unreachable, since nothing
+  can be served without it. A Redis outage is reported (`"status": "degraded"`) but answers 200: reads keep working
+  without the cache (cms.core.cache.TolerantRedisCache) and the meter lives in PostgreSQL, so pulling every app
+  server out of the balancer for it would turn a degraded service into an outage.
+- `GET /healthz` (monitoring and alerting): database, cache and broker; 200 when all are up, 503 otherwise.
+"""
 
 from __future__ import annotations
 
@@ -51,3 +59,19 @@ def healthz(request):
     checks = {"database": _check(_database), "cache": _check(_cache), "broker": _check(_broker)}
     ok = all(c["ok"] for c in checks.values())
     return JsonResponse({"status": "ok" if ok else "degraded", "checks": checks}, status=200 if ok else 503)
+
+
+@never_cache
+@require_GET
+def livez(request):
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def readyz(request):
+    checks = {"database": _check(_database), "cache": _check(_cache), "broker": _check(_broker)}
+    if not checks["database"]["ok"]:
+        return JsonResponse({"status": "unavailable", "checks": checks}, status=503)
+    ok = all(c["ok"] for c in checks.values())
+    return JsonResponse({"status": "ok" if ok else "degraded", "checks": checks})

@@ -102,3 +102,46 @@ def test_healthz_is_503_when_the_cache_is_down(client):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["cache"]["ok"] is False
+
+
+BROKEN_CACHE = {
+    "default": {
+        "BACKEND": "cms.core.cache.TolerantRedisCache",  # as in production: an outage is a miss, never a raise
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.2},
+    }
+}
+
+
+@pytest.mark.django_db
+def test_readyz_stays_200_and_says_degraded_when_only_the_cache_is_down(client):
+    from django.test import override_settings
+
+    assert client.get("/readyz").json()["status"] == "ok"
+    with override_settings(CACHES=BROKEN_CACHE):
+        response = client.get("/readyz")
+        alerting = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded" and response.json()["checks"]["cache"]["ok"] is False
+    assert alerting.status_code == 503  # monitoring still sees it
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_without_the_database(client, monkeypatch):
+    from cms.core import views
+
+    def down():
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(views, "_database", down)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+
+
+def test_livez_needs_nothing(client, monkeypatch):
+    from cms.core import views
+
+    monkeypatch.setattr(views, "_database", lambda: (_ for _ in ()).throw(OSError("down")))
+    response = client.get("/livez")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
