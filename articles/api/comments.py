@@ -19,7 +19,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from articles.api.serializers import ErrorOutputSerializer, _datetime
+from articles.api.serializers import ErrorOutputSerializer, datetime_representation
 from articles.models import Article, Comment
 from articles.selectors_comments import (
     ORDERS,
@@ -131,8 +131,8 @@ class CommentOutputSerializer(serializers.Serializer):
             "is_staff_reply": obj.is_staff_reply,
             "is_own": self.get_is_own(obj),
             "editable_until": self.get_editable_until(obj),
-            "created_at": _datetime(obj.created_at),
-            "edited_at": _datetime(obj.edited_at),
+            "created_at": datetime_representation(obj.created_at),
+            "edited_at": datetime_representation(obj.edited_at),
             "replies": self.get_replies(obj),
         }
 

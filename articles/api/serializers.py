@@ -123,8 +123,8 @@ class ArticleListItemSerializer(serializers.Serializer):
             "section": {"slug": section.slug, "name": section.name} if section is not None else None,
             "tags": [{"slug": t.slug, "name": t.name} for t in article.tags.all()],
             "authors": self.get_authors(article),
-            "published_at": _datetime(article.published_at),
-            "updated_at": _datetime(article.updated_at),
+            "published_at": datetime_representation(article.published_at),
+            "updated_at": datetime_representation(article.updated_at),
             "hero_image": image_representation(article.hero_image),
             "access_level": article.access_level,
             "comment_count": article.comment_count,
@@ -136,7 +136,8 @@ class ArticleListItemSerializer(serializers.Serializer):
 _DATETIME_FIELD = serializers.DateTimeField()
 
 
-def _datetime(value):
+def datetime_representation(value):
+    """A datetime as DRF's DateTimeField renders it (None stays None), for the plain-Python renderings."""
     return _DATETIME_FIELD.to_representation(value) if value is not None else None
 
 
@@ -278,7 +279,7 @@ def article_detail_representation(
 ) -> dict:
     """What ArticleDetailOutputSerializer documents, in its field order, from the public part and the reader's."""
     access = dict(access)
-    access["resets_at"] = _datetime(access.get("resets_at"))
+    access["resets_at"] = datetime_representation(access.get("resets_at"))
     data = {key: value for key, value in public.items() if key not in ("source", "seo")}
     data.update(
         body=body,
