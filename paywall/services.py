@@ -18,9 +18,9 @@ from articles.models import Article, ArticleAuthor
 from .models import MeterDailyStat, MeterPeriod, MeterPolicy, MeterRead
 from .readers import Reader
 from .selectors import (
-    meter_has_read,
     meter_limits,
     meter_limits_forget,
+    meter_look,
     meter_read_ids,
     meter_used,
     period_for,
@@ -173,8 +173,8 @@ def access_decide(
         return _decision(state, granted=False, reason=Reason.METERED, used=0, would_count=state.limit > 0)
     if record:
         return meter_read_record(reader=reader, article=article, state=state)
-    used = meter_used(reader_key=reader.key, period=state.period)
-    if meter_has_read(reader_key=reader.key, period=state.period, article_id=article.pk):
+    used, has_read = meter_look(reader_key=reader.key, period=state.period, article_id=article.pk)
+    if has_read:
         return _decision(state, granted=True, reason=Reason.ALREADY_READ, used=used)
     if used < state.limit:
         return _decision(state, granted=False, reason=Reason.METERED, used=used, would_count=True)
