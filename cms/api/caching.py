@@ -1,8 +1,8 @@
 """Public, CDN-friendly responses for content that is the same for everyone (lists, sections, tags, authors,
 feeds, sitemaps).
 
-Rendered responses are kept in the Django cache under a key that includes the *content generation*: a number
-bumped whenever public content changes (the `article_changed` receiver and saves of sections/tags/authors call
+Rendered responses are kept in the Django cache together with the *content generation* they were rendered in: a
+number bumped whenever public content changes (the `article_changed` receiver and saves of sections/tags/authors call
 `content_generation_bump`). Bumping purges every cached page at once without scanning keys. The generation is
 also a timestamp (nanoseconds of the bump), which gives an honest `Last-Modified`.
 
@@ -81,20 +81,20 @@ def generation_cached(key: str, build: Callable[[], object], *, timeout: int = P
     return value
 
 
-def _page_key(request, generation: int) -> str:
+def _page_key(request) -> str:
     raw = f"{request.get_host()}|{request.path}|{request.META.get('QUERY_STRING', '')}"
-    return f"public:{generation}:{hashlib.sha256(raw.encode('utf-8', 'surrogateescape')).hexdigest()}"
+    return f"public:{hashlib.sha256(raw.encode('utf-8', 'surrogateescape')).hexdigest()}"
 
 
 def public_cached(request, render: Callable[[], HttpResponse]) -> HttpResponse:
-    """Serve `render()`'s 200 answer from the cache (keyed by path, query and content generation), with
-    ETag/Last-Modified/Cache-Control, answering conditional requests with 304. Non-200 answers are not cached."""
+    """Serve `render()`'s 200 answer from the cache (keyed by path and query, valid for the content generation it
+    was rendered in: one cache round trip on a hit), with ETag/Last-Modified/Cache-Control, answering conditional
+    requests with 304. Non-200 answers are not cached."""
     if request.method not in ("GET", "HEAD"):
         return render()
+    key = _page_key(request)
     try:
-        generation = content_generation()
-        key = _page_key(request, generation)
-        entry = cache.get(key)
+        generation, entry = generation_get(key)
     except Exception:  # the cache is down: serve uncached rather than fail
         logger.warning("Public page cache unavailable; rendering without it", exc_info=True)
         generation, key, entry = time.time_ns(), None, None
@@ -113,7 +113,7 @@ def public_cached(request, render: Callable[[], HttpResponse]) -> HttpResponse:
         }
         if key is not None:
             try:
-                cache.set(key, entry, timeout=PAGE_TIMEOUT)
+                generation_set(key, generation, entry)
             except Exception:
                 logger.warning("Could not store a public page in the cache", exc_info=True)
     response = HttpResponse(entry["content"], content_type=entry["content_type"])
