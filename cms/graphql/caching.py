@@ -82,6 +82,8 @@ def user_watch(request):
     """Replace `request.user` by a lazy object that marks the request reader-dependent when a resolver evaluates it
     (`user.is_authenticated`, `if user`, ...); returns the original, for `user_unwatch`."""
     original = getattr(request, "user", None)
+    if original is None:  # no user to look at (a request outside the middleware stack)
+        return None
 
     def evaluate():
         reader_dependency_mark(request)
@@ -96,7 +98,8 @@ def user_watch(request):
 
 
 def user_unwatch(request, original) -> None:
-    request.user = original
+    if original is not None:
+        request.user = original
 
 
 def response_key(query: str, variables: dict | None, operation_name: str | None) -> str:

@@ -292,6 +292,7 @@ class MastheadGraphQLView(GraphQLView):
         query, variables, operation_name, _ = self.get_graphql_params(request, data)
         public = None
         document = self._document(query)
+        request._mh_graphql_document = document  # execute_graphql_request reuses it (no second parse of a bad query)
         if isinstance(document, DocumentNode) and not show_graphiql and is_public_operation(document, operation_name):
             key = response_key(query, variables, operation_name)
             generation, cached = response_get(key)
@@ -344,7 +345,7 @@ class MastheadGraphQLView(GraphQLView):
         schema_errors = validate_schema(schema)
         if schema_errors:  # pragma: no cover - a broken schema fails at import in tests
             return ExecutionResult(data=None, errors=schema_errors)
-        document = self._document(query)
+        document = getattr(request, "_mh_graphql_document", None) or self._document(query)
         if isinstance(document, ExecutionResult):
             return document
 
