@@ -93,3 +93,29 @@ def test_one_round_trip_function_and_orm_path_agree(path, django_assert_max_num_
         articles[0].pk,
         articles[1].pk,
     }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["sql", "orm"])
+@pytest.mark.parametrize("limit, outcome, used, hits", [(0, "exhausted", 0, 1), (1, "counted", 1, 0)])
+def test_first_read_of_a_period_agrees_on_both_paths(path, limit, outcome, used, hits):
+    """A reader's first counted read of the period takes the function's short path (the INSERT counts it); with
+    no allowance at all it is refused and counted as a paywall hit, like the ORM path does."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the server-side function exists on PostgreSQL only")
+    from paywall import services
+
+    reader = Reader(anon_id=reader_token_issue()[0])
+    article = ArticleFactory()
+    state = services._reader_state(reader=reader, now=services.timezone.now())
+    state = services._ReaderState(state.kind, limit, state.period, state.resets_at)
+
+    if path == "sql":
+        result = services._meter_read_record_sql(connection, reader=reader, article=article, state=state)
+    else:
+        result = services._meter_read_record_orm(reader=reader, article=article, state=state)
+
+    assert result == (outcome, used)
+    meter = MeterPeriod.objects.get(reader_key=reader.key)
+    assert (meter.used, meter.paywall_hits) == (used, hits)
+    assert MeterRead.objects.filter(reader_key=reader.key).count() == used
