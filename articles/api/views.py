@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from articles import selectors
 from articles.api import serializers as s
 from articles.api.json_ld import article_json_ld, json_ld_for_access
-from articles.api.snapshots import article_detail_snapshot
+from articles.api.snapshots import article_detail_snapshot, article_detail_snapshot_keys
 from cms.api.caching import PublicCacheMixin
 from cms.api.pagination import MAX_PAGE_SIZE, keyset_paginate, page_link
 from cms.api.params import query_string_check_utf8
@@ -87,7 +87,7 @@ class ArticleDetailApi(APIView):
         params = _validated(s.ArticleDetailInputSerializer, request) if request.GET else {}
         if params.get("preview"):
             return self._preview(slug=slug, token=params["preview"])
-        snapshot = article_detail_snapshot(slug=slug)
+        snapshot = article_detail_snapshot(slug=slug, prefetched=getattr(request, "cache_prefetched", None))
         article = snapshot.article
         reader = reader_resolve(request)
         decision = access_decide(reader=reader, article=article, record=request.method == "GET")
@@ -101,6 +101,12 @@ class ArticleDetailApi(APIView):
             paywall=paywall_payload(decision=decision, reader=reader),
         )
         return reader_token_attach(Response(data), reader)
+
+    def cache_prefetch_keys(self, request) -> list[str]:
+        """Read the article's snapshot in the throttle's cache round trip (accounts.throttling)."""
+        if "preview" in request.GET:
+            return []
+        return article_detail_snapshot_keys(slug=self.kwargs["slug"])
 
     def _preview(self, *, slug: str, token: str) -> Response:
         article = selectors.article_get_for_preview(slug=slug, token=token)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -95,38 +97,57 @@ class TolerantRedisCache(RedisCache):
     def clear(self):
         return self._call("clear", False, lambda: super(TolerantRedisCache, self).clear())
 
-    def window_hit(self, current_key: str, previous_key: str, *, timeout: int) -> tuple[int, int] | None:
-        """INCR `current_key` (expiring after `timeout`) and read `previous_key`, in one round trip (a pipeline).
-        None when Redis is unavailable."""
+    def window_hit(
+        self, current_key: str, previous_key: str, *, timeout: int, also_get: Sequence[str] = ()
+    ) -> WindowHit | None:
+        """INCR `current_key` (expiring after `timeout`), read `previous_key` and get `also_get`'s values, in one
+        round trip (a pipeline). None when Redis is unavailable."""
         current_key, previous_key = self.make_and_validate_key(current_key), self.make_and_validate_key(previous_key)
+        made = {self.make_and_validate_key(key): key for key in also_get}
 
         def hit():
             pipe = self._cache.get_client(current_key, write=True).pipeline(transaction=False)
             pipe.incr(current_key)
             pipe.expire(current_key, timeout)
             pipe.get(previous_key)
-            current, _, previous = pipe.execute()
-            return int(current), int(previous or 0)
+            if made:
+                pipe.mget(list(made))
+            current, _, previous, *rest = pipe.execute()
+            fetched = {}
+            if made:
+                loads = self._cache._serializer.loads
+                fetched = {made[k]: loads(v) for k, v in zip(made, rest[0], strict=True) if v is not None}
+            return WindowHit(int(current), int(previous or 0), fetched)
 
         return self._call("window_hit", None, hit)
 
 
-def window_counter_hit(current_key: str, previous_key: str, *, timeout: int, cache=None) -> tuple[int, int] | None:
-    """Count one hit in a fixed-window counter and read the previous window's count: `(current, previous)`, or None
-    when the cache is unavailable (callers fail open).
+class WindowHit(NamedTuple):
+    current: int  # hits in the current fixed window, this one included
+    previous: int  # hits in the previous window
+    fetched: dict  # the values of `also_get` that exist (like cache.get_many)
+
+
+def window_counter_hit(
+    current_key: str, previous_key: str, *, timeout: int, cache=None, also_get: Sequence[str] = ()
+) -> WindowHit | None:
+    """Count one hit in a fixed-window counter and read the previous window's count, or None when the cache is
+    unavailable (callers fail open). `also_get` rides along: the values of those keys, read in the same round trip
+    (a request's throttle check carries the reads its view is about to make, see `CounterRateThrottle`).
 
     One Redis round trip with `TolerantRedisCache`; other backends (the embedded default's in-process cache) use
-    add + incr + get, which are atomic per key there too. The counter is an integer (never pickled), so Redis-side
-    INCR works on it.
+    add + incr + get + get_many, which are atomic per key there too. The counter is an integer (never pickled), so
+    Redis-side INCR works on it.
     """
     cache = cache or caches["default"]  # the backend itself (django.core.cache.cache is a proxy)
     if isinstance(cache, TolerantRedisCache):
-        return cache.window_hit(current_key, previous_key, timeout=timeout)
+        return cache.window_hit(current_key, previous_key, timeout=timeout, also_get=also_get)
     for _ in range(2):  # a second try covers a key that expired between add and incr
         cache.add(current_key, 0, timeout=timeout)
         try:
             current = cache.incr(current_key)
         except ValueError:
             continue
-        return int(current), int(cache.get(previous_key) or 0)
+        fetched = cache.get_many(list(also_get)) if also_get else {}
+        return WindowHit(int(current), int(cache.get(previous_key) or 0), fetched)
     return None

@@ -101,13 +101,13 @@ def test_rest_endpoint_answers_429_with_retry_after(api_client, monkeypatch):
 def test_redis_takes_one_round_trip(monkeypatch):
     from django.core.cache import caches
 
-    from cms.core.cache import TolerantRedisCache
+    from cms.core.cache import TolerantRedisCache, WindowHit
 
     backend = caches["default"]
     if not isinstance(backend, TolerantRedisCache):
         pytest.skip("the one-round-trip path is Redis's (CI); the in-process cache has no round trips")
     calls = []
-    monkeypatch.setattr(backend, "window_hit", lambda *a, **k: calls.append(a) or (1, 0))
+    monkeypatch.setattr(backend, "window_hit", lambda *a, **k: calls.append(a) or WindowHit(1, 0, {}))
     clock = _Clock(6_000_000 * 60 + 5.0)
     assert _hits(_throttle("5/min", clock), 1) == [True]
     assert len(calls) == 1
