@@ -9,6 +9,9 @@ come back as JSON arrays from correlated subqueries) and builds the same objects
 - `ordered_article_authors`: the `ArticleAuthor` links in byline order, each with its `author` loaded;
 - `tags`: a prefetched queryset in name order, so `article.tags.all()` costs no query.
 
+`article_relations_attach` does the byline and tags part for a list of fetched articles in one statement (lists,
+search, related articles, GraphQL), instead of two prefetch queries.
+
 The statement is built once per process from the models' metadata (table and column names are identifiers from
 `_meta`, quoted; the slug is the only parameter), so a new field is picked up without touching this module. The
 parity test (tests/articles/test_selectors_sql.py) compares every field and relation with the ORM's result.
@@ -43,39 +46,60 @@ def _json_array(alias: str, fields) -> str:
     return "json_build_array(" + ", ".join(f"{alias}.{_q(f.column)}" for f in fields) + ")"
 
 
+def _col(model, name: str) -> str:
+    return _q(model._meta.get_field(name).column)
+
+
 @lru_cache(maxsize=1)
-def _statement() -> tuple[str, tuple, tuple, tuple, tuple, tuple, tuple]:
-    article_fields = tuple(_fields(Article, deferred=_DEFERRED))
-    section_fields = tuple(_fields(Section))
-    image_fields = tuple(_fields(Image))
-    link_fields = tuple(_fields(ArticleAuthor))
-    author_fields = tuple(_fields(Author))
-    tag_fields = tuple(_fields(Tag))
-    tags_through = Article.tags.through._meta
-    through_article = _q(tags_through.get_field("article").column)
-    through_tag = _q(tags_through.get_field("tag").column)
+def _shapes() -> dict[str, tuple]:
+    return {
+        "article": tuple(_fields(Article, deferred=_DEFERRED)),
+        "section": tuple(_fields(Section)),
+        "image": tuple(_fields(Image)),
+        "link": tuple(_fields(ArticleAuthor)),
+        "author": tuple(_fields(Author)),
+        "tag": tuple(_fields(Tag)),
+    }
 
-    def col(model, name: str) -> str:
-        return _q(model._meta.get_field(name).column)
 
-    pk = _q("id")
-    # identifiers only, from model metadata and quoted; the slug and status are parameters
-    sql = (
-        f"SELECT {_select('a', article_fields)}, {_select('s', section_fields)}, {_select('i', image_fields)}, "
-        f"(SELECT COALESCE(json_agg(json_build_array({_json_array('l', link_fields)}, "
-        f"{_json_array('au', author_fields)}) ORDER BY l.{col(ArticleAuthor, 'order')}, l.{pk}), '[]')::text "
+def _relations_sql(article_id: str) -> str:
+    """Two columns for the article whose id is the SQL expression `article_id`: its byline (pairs of link and
+    author values, in byline order) and its tags (in name order), each a JSON array as text."""
+    shapes, pk = _shapes(), _q("id")
+    through = Article.tags.through._meta
+    byline = (
+        f"(SELECT COALESCE(json_agg(json_build_array({_json_array('l', shapes['link'])}, "
+        f"{_json_array('au', shapes['author'])}) ORDER BY l.{_col(ArticleAuthor, 'order')}, l.{pk}), '[]')::text "
         f"FROM {_q(ArticleAuthor._meta.db_table)} l JOIN {_q(Author._meta.db_table)} au "
-        f"ON au.{pk} = l.{col(ArticleAuthor, 'author')} WHERE l.{col(ArticleAuthor, 'article')} = a.{pk}), "
-        f"(SELECT COALESCE(json_agg({_json_array('t', tag_fields)} ORDER BY t.{col(Tag, 'name')}), '[]')::text "
-        f"FROM {_q(tags_through.db_table)} at JOIN {_q(Tag._meta.db_table)} t ON t.{pk} = at.{through_tag} "
-        f"WHERE at.{through_article} = a.{pk}) "
-        f"FROM {_q(Article._meta.db_table)} a "
-        f"LEFT JOIN {_q(Section._meta.db_table)} s ON s.{pk} = a.{col(Article, 'section')} "
-        f"LEFT JOIN {_q(Image._meta.db_table)} i ON i.{pk} = a.{col(Article, 'hero_image')} "
-        f"WHERE a.{col(Article, 'slug')} = %s AND a.{col(Article, 'status')} = %s "
-        f"AND a.{col(Article, 'published_at')} IS NOT NULL LIMIT 1"
+        f"ON au.{pk} = l.{_col(ArticleAuthor, 'author')} WHERE l.{_col(ArticleAuthor, 'article')} = {article_id})"
     )
-    return sql, article_fields, section_fields, image_fields, link_fields, author_fields, tag_fields
+    tags = (
+        f"(SELECT COALESCE(json_agg({_json_array('t', shapes['tag'])} ORDER BY t.{_col(Tag, 'name')}), '[]')::text "
+        f"FROM {_q(through.db_table)} at JOIN {_q(Tag._meta.db_table)} t "
+        f"ON t.{pk} = at.{_q(through.get_field('tag').column)} "
+        f"WHERE at.{_q(through.get_field('article').column)} = {article_id})"
+    )
+    return f"{byline}, {tags}"
+
+
+@lru_cache(maxsize=1)
+def _article_statement() -> str:
+    # identifiers only, from model metadata and quoted; the slug and status are parameters
+    shapes, pk = _shapes(), _q("id")
+    return (
+        f"SELECT {_select('a', shapes['article'])}, {_select('s', shapes['section'])}, "
+        f"{_select('i', shapes['image'])}, {_relations_sql(f'a.{pk}')} "
+        f"FROM {_q(Article._meta.db_table)} a "
+        f"LEFT JOIN {_q(Section._meta.db_table)} s ON s.{pk} = a.{_col(Article, 'section')} "
+        f"LEFT JOIN {_q(Image._meta.db_table)} i ON i.{pk} = a.{_col(Article, 'hero_image')} "
+        f"WHERE a.{_col(Article, 'slug')} = %s AND a.{_col(Article, 'status')} = %s "
+        f"AND a.{_col(Article, 'published_at')} IS NOT NULL LIMIT 1"
+    )
+
+
+@lru_cache(maxsize=1)
+def _relations_statement() -> str:
+    return f"SELECT r.id, {_relations_sql('r.id')} FROM unnest(%s::bigint[]) AS r(id)"
 
 
 def _from_row(connection, model, fields, values):
@@ -103,36 +127,58 @@ def _from_json(connection, model, fields, values):
     )
 
 
-def article_row_get(*, slug: str) -> Article | None:
-    """The published article `slug` with section, hero image, byline and tags loaded, in one statement; or None.
-    PostgreSQL only; read from the database the router picks for content reads (a replica when configured)."""
-    connection = connections[router.db_for_read(Article)]
-    sql, article_fields, section_fields, image_fields, link_fields, author_fields, tag_fields = _statement()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [slug, Article.Status.PUBLISHED])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    a_end = len(article_fields)
-    s_end = a_end + len(section_fields)
-    i_end = s_end + len(image_fields)
-    article = _from_row(connection, Article, article_fields, row[:a_end])
-    section = _from_row(connection, Section, section_fields, row[a_end:s_end]) if row[a_end] is not None else None
-    image = _from_row(connection, Image, image_fields, row[s_end:i_end]) if row[s_end] is not None else None
-    article._state.fields_cache["section"] = section
-    article._state.fields_cache["hero_image"] = image
-
+def _relations_set(connection, article: Article, byline_json: str, tags_json: str) -> None:
+    """Give `article` its byline (`ordered_article_authors`) and tags (a prefetched `tags` queryset) as the ORM's
+    prefetches in `selectors._with_relations` would."""
+    shapes = _shapes()
     links = []
-    for link_values, author_values in json.loads(row[i_end]):
-        link = _from_json(connection, ArticleAuthor, link_fields, link_values)
-        link._state.fields_cache["author"] = _from_json(connection, Author, author_fields, author_values)
+    for link_values, author_values in json.loads(byline_json):
+        link = _from_json(connection, ArticleAuthor, shapes["link"], link_values)
+        link._state.fields_cache["author"] = _from_json(connection, Author, shapes["author"], author_values)
         link._state.fields_cache["article"] = article
         links.append(link)
     article.ordered_article_authors = links
 
-    tags = [_from_json(connection, Tag, tag_fields, values) for values in json.loads(row[i_end + 1])]
+    tags = [_from_json(connection, Tag, shapes["tag"], values) for values in json.loads(tags_json)]
     prefetched = article.tags._apply_rel_filters(Tag.objects.order_by("name"))
     prefetched._result_cache = tags
     prefetched._prefetch_done = True
-    article._prefetched_objects_cache = {"tags": prefetched}
+    if not hasattr(article, "_prefetched_objects_cache"):
+        article._prefetched_objects_cache = {}
+    article._prefetched_objects_cache["tags"] = prefetched
+
+
+def article_row_get(*, slug: str) -> Article | None:
+    """The published article `slug` with section, hero image, byline and tags loaded, in one statement; or None.
+    PostgreSQL only; read from the database the router picks for content reads (a replica when configured)."""
+    connection = connections[router.db_for_read(Article)]
+    shapes = _shapes()
+    with connection.cursor() as cursor:
+        cursor.execute(_article_statement(), [slug, Article.Status.PUBLISHED])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    a_end = len(shapes["article"])
+    s_end = a_end + len(shapes["section"])
+    i_end = s_end + len(shapes["image"])
+    article = _from_row(connection, Article, shapes["article"], row[:a_end])
+    section = _from_row(connection, Section, shapes["section"], row[a_end:s_end]) if row[a_end] is not None else None
+    image = _from_row(connection, Image, shapes["image"], row[s_end:i_end]) if row[s_end] is not None else None
+    article._state.fields_cache["section"] = section
+    article._state.fields_cache["hero_image"] = image
+    _relations_set(connection, article, row[i_end], row[i_end + 1])
     return article
+
+
+def article_relations_attach(articles: list[Article], *, using: str) -> None:
+    """Load the byline and tags of `articles` (already fetched) in one statement, whatever their number: what the
+    two prefetch queries of `selectors._with_relations` do, for PostgreSQL querysets marked by
+    `ArticleQuerySet.with_byline_and_tags()`."""
+    if not articles:
+        return
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(_relations_statement(), [[a.pk for a in articles]])
+        found = {pk: (byline, tags) for pk, byline, tags in cursor.fetchall()}
+    for article in articles:
+        _relations_set(connection, article, *found[article.pk])

@@ -139,3 +139,52 @@ def test_tags_queryset_is_the_articles_own(full_article):
 
     assert list(article.tags.filter(name__startswith="E")) == []
     assert article.tags.count() == 3
+
+
+def _orm_list(ids) -> list[Article]:
+    from django.db.models import Prefetch
+
+    from articles.models import ArticleAuthor, Tag
+
+    return list(
+        Article.objects.filter(pk__in=ids)
+        .defer("search_vector")
+        .select_related("section", "hero_image")
+        .prefetch_related(
+            Prefetch(
+                "article_authors",
+                queryset=ArticleAuthor.objects.select_related("author").order_by("order", "id"),
+                to_attr="ordered_article_authors",
+            ),
+            Prefetch("tags", queryset=Tag.objects.order_by("name")),
+        )
+        .order_by("-published_at", "-id")
+    )
+
+
+@pytest.mark.parametrize("n", [1, 30])
+def test_a_list_loads_bylines_and_tags_in_one_statement(n, full_article, django_assert_num_queries):
+    """`_with_relations` on PostgreSQL: the list query plus one statement for every byline and tag, for 1 or 30
+    articles, building what the two ORM prefetches build."""
+    authors, tags = AuthorFactory.create_batch(3), TagFactory.create_batch(3)
+    others = [ArticleFactory(authors=authors[: i % 4], tags=tags[: (i + 1) % 4]) for i in range(n - 1)]
+    ids = [full_article.pk, *[a.pk for a in others]]
+
+    with django_assert_num_queries(2):
+        articles = list(selectors.article_list().filter(pk__in=ids))
+        loaded = [_loaded(a) for a in articles]
+
+    assert len(articles) == n
+    assert loaded == [_loaded(a) for a in _orm_list(ids)]
+
+
+def test_the_list_loader_survives_chaining_and_skips_non_model_results(full_article, django_assert_num_queries):
+    qs = selectors.article_list()
+
+    with django_assert_num_queries(2):
+        first = qs.filter(section=full_article.section)[:1][0]
+        assert [t.name for t in first.tags.all()] == ["Army", "Drones", "Navy"]
+    with django_assert_num_queries(1):  # values() rows are not articles: nothing to attach
+        assert list(qs.values_list("slug", flat=True)) == [full_article.slug]
+    with django_assert_num_queries(1):
+        assert list(qs.filter(slug="nope")) == []
