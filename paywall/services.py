@@ -248,12 +248,19 @@ def meter_read_record(*, reader: Reader, article: Article, state: _ReaderState) 
 _COUNTED, _ALREADY_READ, _EXHAUSTED = "counted", "already_read", "exhausted"
 
 
+_METER_READ_SQL = "SELECT outcome, used FROM masthead_meter_read(%s, %s, %s, %s)"
+_ASYNC_COMMIT_SQL = "SET LOCAL synchronous_commit TO off; "
+
+
 def _meter_read_record_sql(connection, *, reader: Reader, article: Article, state: _ReaderState) -> tuple[str, int]:
+    """One round trip. With `PAYWALL_METER_SYNCHRONOUS_COMMIT = False` the counted read commits without waiting
+    for the WAL flush: `SET LOCAL` in the same statement string, so it applies to this implicit transaction only;
+    never inside an outer transaction, whose other writes must stay durable."""
+    sql = _METER_READ_SQL
+    if not settings.PAYWALL_METER_SYNCHRONOUS_COMMIT and not connection.in_atomic_block:
+        sql = _ASYNC_COMMIT_SQL + sql
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT outcome, used FROM masthead_meter_read(%s, %s, %s, %s)",
-            [reader.key, state.period, article.pk, state.limit],
-        )
+        cursor.execute(sql, [reader.key, state.period, article.pk, state.limit])
         outcome, used = cursor.fetchone()
     return outcome, used
 

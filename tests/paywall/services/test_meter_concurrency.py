@@ -119,3 +119,48 @@ def test_first_read_of_a_period_agrees_on_both_paths(path, limit, outcome, used,
     meter = MeterPeriod.objects.get(reader_key=reader.key)
     assert (meter.used, meter.paywall_hits) == (used, hits)
     assert MeterRead.objects.filter(reader_key=reader.key).count() == used
+
+
+def _counted_read_sql(reader, article) -> tuple[tuple[str, int], str]:
+    from django.test.utils import CaptureQueriesContext
+
+    from paywall import services
+
+    state = services._reader_state(reader=reader, now=services.timezone.now())
+    with CaptureQueriesContext(connection) as queries:
+        result = services._meter_read_record_sql(connection, reader=reader, article=article, state=state)
+    return result, queries.captured_queries[-1]["sql"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("synchronous", [True, False])
+def test_asynchronous_commit_is_opt_in_and_stays_in_its_transaction(settings, synchronous):
+    """`PAYWALL_METER_SYNCHRONOUS_COMMIT = False`: the counted read's own transaction commits without waiting for
+    the WAL flush; the connection's setting is untouched afterwards, and the outcome and rows are the same."""
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    settings.PAYWALL_METER_SYNCHRONOUS_COMMIT = synchronous
+    reader = Reader(anon_id=reader_token_issue()[0])
+
+    result, sql = _counted_read_sql(reader, ArticleFactory())
+
+    assert result == ("counted", 1)
+    assert ("synchronous_commit TO off" in sql) is (not synchronous)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+    assert MeterRead.objects.filter(reader_key=reader.key).count() == 1
+
+
+@pytest.mark.django_db
+def test_asynchronous_commit_never_applies_inside_an_outer_transaction(settings):
+    """Inside a caller's transaction SET LOCAL would make the caller's other writes non-durable too: not used."""
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    settings.PAYWALL_METER_SYNCHRONOUS_COMMIT = False
+    assert connection.in_atomic_block  # the test's own transaction
+
+    result, sql = _counted_read_sql(Reader(anon_id=reader_token_issue()[0]), ArticleFactory())
+
+    assert result == ("counted", 1)
+    assert "synchronous_commit" not in sql
