@@ -351,6 +351,9 @@ class WebhookDelivery(TimeStampedModel):
     response_code = models.PositiveIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    sending_until = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="An attempt is in flight until then (no second send)."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

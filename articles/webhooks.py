@@ -10,6 +10,12 @@ never delivers twice) -> the `articles.webhook_deliver` task POSTs the JSON payl
 
 A 2xx answer marks the delivery delivered; anything else (or a network error) is retried by the task with
 exponential backoff, at most WEBHOOK_MAX_ATTEMPTS attempts, then marked failed. Payloads never carry the body.
+
+One send at a time: an attempt claims the delivery (`sending_until`, under the row lock) for the request's timeout
+plus a margin, and clears the claim when it records the answer. A second execution of the same delivery meanwhile
+(a task redelivered by the broker, the same delivery enqueued twice) finds the claim and sends nothing. Only a
+worker killed mid-send leaves a claim to expire, after which the delivery is sent again: delivery is at least once,
+never twice concurrently, and receivers can deduplicate with `X-Masthead-Delivery`.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import json
 import logging
 import urllib.error
 import urllib.request
+from datetime import timedelta
 
 from django.db import transaction
 from django.dispatch import receiver
@@ -34,6 +41,8 @@ logger = logging.getLogger(__name__)
 
 WEBHOOK_MAX_ATTEMPTS = 6  # the first try plus 5 retries
 WEBHOOK_TIMEOUT_SECONDS = 5
+WEBHOOK_CLAIM_SECONDS = WEBHOOK_TIMEOUT_SECONDS + 25  # the request's timeout, the answer's bookkeeping, slack
+IN_FLIGHT = "in_flight"  # webhook_deliver's answer when another attempt holds the delivery
 USER_AGENT = "Masthead-Webhooks/1"
 
 
@@ -93,17 +102,22 @@ def webhook_deliveries_create(*, article_id: int, event: str, version: int) -> l
 
 def webhook_deliver(*, delivery_id: int, final: bool = False) -> str:
     """One delivery attempt. Returns the delivery's status; raises WebhookRetryable when a retry should follow
-    (never when `final`: the delivery is then marked failed). Delivered or failed deliveries are left alone."""
+    (never when `final`: the delivery is then marked failed). Delivered or failed deliveries are left alone, and so
+    is a delivery another attempt is sending (`IN_FLIGHT`)."""
     with transaction.atomic():
         delivery = WebhookDelivery.objects.select_for_update().select_related("endpoint").filter(pk=delivery_id).first()
         if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
             return delivery.status if delivery else "missing"
+        now = timezone.now()
+        if delivery.sending_until is not None and delivery.sending_until > now:
+            return IN_FLIGHT
         delivery.attempts += 1
-        delivery.save(update_fields=["attempts", "updated_at"])
+        delivery.sending_until = now + timedelta(seconds=WEBHOOK_CLAIM_SECONDS)
+        delivery.save(update_fields=["attempts", "sending_until", "updated_at"])
     endpoint = delivery.endpoint
     if not endpoint.url.startswith(("http://", "https://")):
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            status=WebhookDelivery.Status.FAILED, error="Only http(s) endpoints are supported."
+            status=WebhookDelivery.Status.FAILED, error="Only http(s) endpoints are supported.", sending_until=None
         )
         return WebhookDelivery.Status.FAILED
     body = webhook_body(delivery.payload)
@@ -140,6 +154,7 @@ def webhook_deliver(*, delivery_id: int, final: bool = False) -> str:
         response_code=code,
         error=error,
         delivered_at=timezone.now() if ok else None,
+        sending_until=None,
         updated_at=timezone.now(),
     )
     if status == WebhookDelivery.Status.PENDING:

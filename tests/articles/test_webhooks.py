@@ -182,3 +182,81 @@ def test_worker_schedules_a_retry_with_backoff_on_server_error(receiver_factory,
     assert scheduled["countdown"] == 30
     delivery.refresh_from_db()
     assert delivery.status == "pending" and delivery.attempts == 1 and delivery.response_code == 500
+
+
+def _pending_delivery(url: str) -> WebhookDelivery:
+    endpoint = WebhookEndpoint.objects.create(url=url, secret=SECRET)
+    article = ArticleFactory()
+    return WebhookDelivery.objects.create(
+        endpoint=endpoint, event="article.updated", article_id=article.pk, version=1, payload={"id": article.pk}
+    )
+
+
+def test_a_delivery_in_flight_is_not_sent_again(receiver_factory):
+    """A second execution while an attempt holds the claim (a redelivered task) sends nothing; once the claim has
+    expired (the worker died mid-send) the delivery is sent again: at least once, never twice at the same time."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from articles.webhooks import IN_FLIGHT, webhook_deliver
+
+    receiver = receiver_factory()
+    delivery = _pending_delivery(receiver.url)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(sending_until=timezone.now() + timedelta(seconds=20))
+
+    assert webhook_deliver(delivery_id=delivery.pk) == IN_FLIGHT
+    assert receiver.requests == []
+
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(sending_until=timezone.now() - timedelta(seconds=1))
+    assert webhook_deliver(delivery_id=delivery.pk) == WebhookDelivery.Status.DELIVERED
+    assert len(receiver.requests) == 1
+    delivery.refresh_from_db()
+    assert (delivery.attempts, delivery.sending_until) == (1, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_executions_of_one_delivery_send_it_once():
+    """Two workers run the same delivery at once (real threads, real connections, a slow real receiver)."""
+    import time
+
+    from django.db import connection, connections
+
+    from articles.webhooks import IN_FLIGHT, webhook_deliver
+
+    if connection.vendor != "postgresql":
+        pytest.skip("thread concurrency is exercised on PostgreSQL (CI)")
+
+    class SlowReceiver(Receiver):
+        def __init__(self):
+            super().__init__([])
+            handler = self.server.RequestHandlerClass
+            original = handler.do_POST
+
+            def slow_post(handler_self):
+                time.sleep(0.5)
+                original(handler_self)
+
+            handler.do_POST = slow_post
+
+    with SlowReceiver() as receiver:
+        delivery = _pending_delivery(receiver.url)
+        barrier, results = threading.Barrier(2), []
+
+        def attempt():
+            try:
+                barrier.wait(timeout=10)
+                results.append(webhook_deliver(delivery_id=delivery.pk))
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=attempt) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+    assert sorted(results) == sorted([WebhookDelivery.Status.DELIVERED, IN_FLIGHT])
+    assert len(receiver.requests) == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.sending_until) == ("delivered", 1, None)
