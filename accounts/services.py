@@ -254,10 +254,30 @@ def token_revoke(*, refresh: str) -> None:
 
 
 def password_reset_request(*, email: str) -> None:
-    """Email a reset link if an active account has this address; otherwise do nothing (same answer either way)."""
+    """Ask for a reset link for `email`: the same answer, and the same work on the request path, whether or not an
+    account has this address. The lookup and the email happen in the `accounts.password_reset_send` task, so the
+    answer's timing says nothing about the address either (only the embedded default, whose Celery runs tasks
+    in-process, still does the work inline). If the broker is down the work is done inline rather than lost."""
+    from .tasks import password_reset_send_task
+
+    address = (email or "").strip()
+
+    def enqueue():
+        try:
+            password_reset_send_task.delay(address)
+        except Exception:  # a broker outage must not lose the reset
+            logger.exception("Could not enqueue a password reset; sending inline")
+            password_reset_send(email=address)
+
+    transaction.on_commit(enqueue)
+
+
+def password_reset_send(*, email: str) -> bool:
+    """Email a reset link if an active account with a usable password has this address; otherwise do nothing.
+    At most one email a minute per account (the outbox key), so a retried task does not send twice."""
     user = user_get_by_email(email=(email or "").strip())
     if user is None or not user.is_active or not user.has_usable_password():
-        return
+        return False
     uid, token = tokens.password_reset_token_make(user=user)
     minute = int(timezone.now().timestamp() // 60)
     email_enqueue(
@@ -271,6 +291,7 @@ def password_reset_request(*, email: str) -> None:
         },
         key=f"accounts:password-reset:{user.pk}:{minute}",  # at most one a minute per account
     )
+    return True
 
 
 def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:

@@ -13,3 +13,12 @@ def tokens_flush_task() -> int:
 
     deleted, _ = OutstandingToken.objects.filter(expires_at__lte=timezone.now()).delete()
     return deleted
+
+
+@shared_task(name="accounts.password_reset_send", acks_late=True, max_retries=3, default_retry_delay=30)
+def password_reset_send_task(email: str) -> bool:
+    """Look the address up and email a reset link if it has an account (`services.password_reset_send`), off the
+    request path so the answer's timing reveals nothing. Idempotent per account and minute (the outbox key)."""
+    from .services import password_reset_send
+
+    return password_reset_send(email=email)

@@ -83,3 +83,43 @@ def test_reset_verifies_the_address_and_clears_the_login_lock(
     assert unverified_reader.email_verified_at is not None
     login = api_client.post(LOGIN, {"email": unverified_reader.email, "password": NEW_PASSWORD}, format="json")
     assert login.status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_request_path_does_the_same_work_for_known_and_unknown_addresses(
+    api_client, reader, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The lookup happens in the Celery task: the request itself reads no account and enqueues one task either
+    way, so its timing cannot tell whether an address has an account."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.tasks import password_reset_send_task
+
+    enqueued = []
+    monkeypatch.setattr(password_reset_send_task, "delay", lambda email: enqueued.append(email))
+    answers, queries = [], []
+    for address in ("reader@example.com", "nobody@example.com"):
+        with CaptureQueriesContext(connection) as captured:
+            answers.append(_request_reset(api_client, address, django_capture_on_commit_callbacks))
+        queries.append([q["sql"] for q in captured.captured_queries])
+
+    assert [a.status_code for a in answers] == [202, 202]
+    assert enqueued == ["reader@example.com", "nobody@example.com"]
+    assert len(queries[0]) == len(queries[1])
+    assert not any("accounts_user" in sql for sql in queries[0] + queries[1])
+
+
+@pytest.mark.django_db
+def test_a_broker_outage_sends_the_reset_inline(
+    api_client, reader, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    from accounts.tasks import password_reset_send_task
+
+    def broker_down(email):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(password_reset_send_task, "delay", broker_down)
+
+    assert _request_reset(api_client, reader.email, django_capture_on_commit_callbacks).status_code == 202
+    assert [m.to for m in mailoutbox] == [[reader.email]]
