@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -145,6 +146,33 @@ class _SmtpTwoPhase:
                 raise smtplib.SMTPDataError(code, reply)
         finally:
             self.backend.close()
+
+
+def email_sweep(*, older_than: timedelta, give_up_after: timedelta, limit: int = 500) -> dict:
+    """Re-enqueue pending emails whose send task was lost, and give up on very old ones (the beat runs this).
+
+    A task can vanish: the broker dropped at enqueue time, or a worker killed between taking a message from Redis and
+    recording it as unacknowledged (kombu's Redis transport; celery/kombu#1836). The outbox row then stays pending
+    with no task behind it. Rows pending and untouched for `older_than` (longer than a send's whole retry chain) are
+    enqueued again; sending is idempotent (row lock, status), so a row whose task was merely slow is still sent once.
+    Rows pending for more than `give_up_after` are marked failed rather than sent days late."""
+    now = timezone.now()
+    pending = OutboundEmail.objects.filter(status=OutboundEmail.Status.PENDING)
+    expired = pending.filter(created_at__lt=now - give_up_after).update(
+        status=OutboundEmail.Status.FAILED, last_error=f"Not sent within {give_up_after}."
+    )
+    ids = list(
+        pending.filter(updated_at__lt=now - older_than, created_at__gte=now - give_up_after)
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if ids:
+        from .tasks import email_send_task
+
+        OutboundEmail.objects.filter(pk__in=ids).update(updated_at=now)  # not swept again before `older_than`
+        for email_id in ids:
+            email_send_task.delay(email_id)
+    return {"requeued": len(ids), "expired": expired}
 
 
 def email_mark_failed(*, email_id: int, error: str) -> None:

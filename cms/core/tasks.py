@@ -1,9 +1,11 @@
 import logging
 import smtplib
+from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 
-from .email import email_deliver, email_mark_failed
+from .email import email_deliver, email_mark_failed, email_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -25,3 +27,12 @@ def email_send_task(self, email_id: int) -> None:
         if self.request.retries >= self.max_retries:
             email_mark_failed(email_id=email_id, error=repr(exc))
         raise
+
+
+@shared_task(name="core.email_sweep", acks_late=True, max_retries=0)
+def email_sweep_task() -> dict:
+    """Every few minutes (beat): re-enqueue outbox emails whose task was lost, expire very old ones. Idempotent."""
+    return email_sweep(
+        older_than=timedelta(seconds=settings.EMAIL_SWEEP_AFTER_SECONDS),
+        give_up_after=timedelta(seconds=settings.EMAIL_GIVE_UP_AFTER_SECONDS),
+    )
