@@ -67,3 +67,11 @@ def webhook_deliver_task(self, delivery_id: int) -> str:
         return webhook_deliver(delivery_id=delivery_id, final=self.request.retries >= self.max_retries)
     except WebhookRetryable as exc:
         raise self.retry(exc=exc, countdown=webhook_backoff(self.request.retries)) from None
+
+
+@shared_task(name="articles.webhook_sweep", acks_late=True, max_retries=0)
+def webhook_sweep_task() -> dict:
+    """Every few minutes (beat): re-enqueue webhook deliveries whose task was lost, fail very old ones."""
+    from .webhooks import webhook_sweep
+
+    return webhook_sweep()

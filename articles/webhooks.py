@@ -162,6 +162,30 @@ def webhook_deliver(*, delivery_id: int, final: bool = False) -> str:
     return status
 
 
+def webhook_sweep(
+    *, older_than: timedelta = timedelta(minutes=20), give_up_after: timedelta = timedelta(days=1)
+) -> dict:
+    """Re-enqueue pending deliveries whose task was lost (the broker down when the event fired, or a message dropped
+    by a killed worker), and fail those pending for more than `give_up_after`. `older_than` exceeds the retry chain
+    (30 s to 8 min, about 15 min in all), so a delivery waiting for its next retry is left alone; a claimed one
+    (`sending_until`) too. Sending is guarded by the row lock and the claim, so a re-enqueued delivery is not sent
+    twice at once. The beat runs it every 5 minutes (`articles.webhook_sweep`)."""
+    now = timezone.now()
+    pending = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING)
+    expired = pending.filter(created_at__lt=now - give_up_after).update(
+        status=WebhookDelivery.Status.FAILED, error=f"Not delivered within {give_up_after}.", sending_until=None
+    )
+    ids = list(
+        pending.filter(updated_at__lt=now - older_than, created_at__gte=now - give_up_after)
+        .exclude(sending_until__gt=now)
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:500]
+    )
+    WebhookDelivery.objects.filter(pk__in=ids).update(updated_at=now)  # not swept again before `older_than`
+    _enqueue(ids)
+    return {"requeued": len(ids), "expired": expired}
+
+
 def _enqueue(delivery_ids: list[int]) -> None:
     from .tasks import webhook_deliver_task
 

@@ -135,6 +135,7 @@ CELERY_BEAT_SCHEDULE = {
     "articles.comment_digest": {"task": "articles.comment_digest", "schedule": crontab(minute=0, hour=7)},
     "accounts.tokens_flush": {"task": "accounts.tokens_flush", "schedule": crontab(minute=30, hour=3)},
     "core.email_sweep": {"task": "core.email_sweep", "schedule": 300.0},
+    "articles.webhook_sweep": {"task": "articles.webhook_sweep", "schedule": 300.0},
 }
 # The outbox sweep: an email still pending after this long has lost its task (its retries take under a minute)...
 EMAIL_SWEEP_AFTER_SECONDS = env.int("EMAIL_SWEEP_AFTER_SECONDS", default=15 * 60)

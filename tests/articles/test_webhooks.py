@@ -260,3 +260,40 @@ def test_concurrent_executions_of_one_delivery_send_it_once():
     assert len(receiver.requests) == 1
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.sending_until) == ("delivered", 1, None)
+
+
+def test_the_sweep_resends_a_lost_delivery_and_leaves_live_ones_alone(
+    receiver_factory, django_capture_on_commit_callbacks
+):
+    """A delivery whose task was lost is sent once by the beat's sweep; one waiting for its next retry, one being
+    sent and a finished one are left alone; one pending for days is given up."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from articles.tasks import webhook_sweep_task
+
+    receiver = receiver_factory()
+    endpoint = WebhookEndpoint.objects.create(url=receiver.url, secret=SECRET)
+    now = timezone.now()
+
+    def delivery(version, *, age, **fields):
+        article = ArticleFactory()
+        made = WebhookDelivery.objects.create(
+            endpoint=endpoint, event="article.updated", article_id=article.pk, version=version, payload={"v": version}
+        )
+        WebhookDelivery.objects.filter(pk=made.pk).update(created_at=now - age, updated_at=now - age, **fields)
+        return made.pk
+
+    lost = delivery(1, age=timedelta(minutes=30))
+    waiting = delivery(2, age=timedelta(minutes=5))
+    sending = delivery(3, age=timedelta(minutes=30), sending_until=now + timedelta(seconds=20))
+    done = delivery(4, age=timedelta(minutes=30), status=WebhookDelivery.Status.DELIVERED)
+    ancient = delivery(5, age=timedelta(days=2))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert webhook_sweep_task.delay().get() == {"requeued": 1, "expired": 1}
+
+    assert [json.loads(r["body"]) for r in receiver.requests] == [{"v": 1}]
+    statuses = dict(WebhookDelivery.objects.values_list("pk", "status"))
+    assert statuses == {lost: "delivered", waiting: "pending", sending: "pending", done: "delivered", ancient: "failed"}
