@@ -39,6 +39,30 @@ def _clean_cache():
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _stray_database_sessions_ended(request, django_db_setup, django_db_blocker):
+    """End the sessions some test left open on the test database before pytest-django drops it (otherwise:
+    "database ... is being accessed by other users" and a test database left behind), and name them, so the test
+    that leaks can be found: a thread that used the ORM and did not call `connections.close_all()`, or a server
+    process still running."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, application_name, state, left(query, 120), pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        stray = cursor.fetchall()
+    if stray:
+        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+        for pid, application, state, query, _ in stray:
+            line = f"stray database session ended at teardown: pid {pid} {application!r} {state}: {query}"
+            reporter.write_line(line) if reporter else print(line)
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _media_root():
     os.makedirs(settings.MEDIA_ROOT, exist_ok=True)
     yield
