@@ -1,6 +1,13 @@
-"""OpenAPI description of the X-Api-Key scheme (loaded by AccountsConfig.ready)."""
+"""OpenAPI description of the authentication schemes (loaded by AccountsConfig.ready)."""
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+
+class JWTScheme(SimpleJWTScheme):
+    """Our JWTAuthentication is simplejwt's with a cheaper user lookup: the same bearer scheme."""
+
+    target_class = "accounts.backends.JWTAuthentication"
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):

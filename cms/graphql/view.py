@@ -209,7 +209,8 @@ class MastheadGraphQLView(GraphQLView):
         if not header.lower().startswith("bearer "):
             return
         from rest_framework.exceptions import AuthenticationFailed
-        from rest_framework_simplejwt.authentication import JWTAuthentication
+
+        from accounts.backends import JWTAuthentication
 
         auth = JWTAuthentication()
         try:
