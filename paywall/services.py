@@ -41,9 +41,18 @@ class Reason:
     METERED = "metered"
     PREMIUM = "premium"
     METER_EXHAUSTED = "meter_exhausted"
+    PREVIEW = "preview"  # the holder of an editor's preview token for this article (drafts included)
 
 
-GRANTED_WITHOUT_COUNT = {Reason.FREE, Reason.STAFF, Reason.AUTHOR, Reason.SUBSCRIBER, Reason.TRIAL, Reason.ALREADY_READ}
+GRANTED_WITHOUT_COUNT = {
+    Reason.FREE,
+    Reason.STAFF,
+    Reason.AUTHOR,
+    Reason.SUBSCRIBER,
+    Reason.TRIAL,
+    Reason.ALREADY_READ,
+    Reason.PREVIEW,
+}
 
 
 @dataclass(frozen=True)
@@ -151,7 +160,12 @@ def _decide_without_meter(*, state: _ReaderState, reader: Reader, article: Artic
 
 
 def access_decide(
-    *, reader: Reader, article: Article, now: datetime | None = None, record: bool = False
+    *,
+    reader: Reader,
+    article: Article,
+    now: datetime | None = None,
+    record: bool = False,
+    preview_token: str | None = None,
 ) -> AccessDecision:
     """Decide how much of `article` this reader may read.
 
@@ -159,7 +173,19 @@ def access_decide(
     reader has not read this period is not granted (`would_count=True` if allowance is left).
     With `record=True` (only REST article detail and GraphQL `article(slug) { body }`), a metered read is counted
     once per (reader, article, period), atomically: see `meter_read_record`.
+    With `preview_token` (an editor's preview link, `?preview=`): a token valid for this very article grants the
+    full text, never counted and whoever reads (reason `preview`); any other token changes nothing.
     """
+    if preview_token is not None and _preview_token_opens(preview_token, article):
+        return AccessDecision(
+            granted=True,
+            reason=Reason.PREVIEW,
+            reader_kind="preview",
+            limit=None,
+            reads_left=None,
+            resets_at=None,
+            period=None,
+        )
     now = now or timezone.now()
     state = _reader_state(reader=reader, now=now)
     decided = _decide_without_meter(state=state, reader=reader, article=article)
@@ -179,6 +205,12 @@ def access_decide(
     if used < state.limit:
         return _decision(state, granted=False, reason=Reason.METERED, used=used, would_count=True)
     return _decision(state, granted=False, reason=Reason.METER_EXHAUSTED, used=used)
+
+
+def _preview_token_opens(token: str, article: Article) -> bool:
+    from articles.services.preview import preview_token_verify
+
+    return preview_token_verify(token=token, slug=article.slug) == article.pk
 
 
 def access_decide_many(

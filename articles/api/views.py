@@ -15,7 +15,7 @@ from articles.api.snapshots import article_detail_snapshot, article_detail_snaps
 from cms.api.caching import PublicCacheMixin
 from cms.api.pagination import MAX_PAGE_SIZE, keyset_paginate, page_link
 from cms.api.params import query_string_check_utf8
-from paywall.readers import reader_resolve, reader_token_attach
+from paywall.readers import Reader, reader_resolve, reader_token_attach
 from paywall.services import access_decide, article_body_for, article_search_snippets, paywall_payload
 
 _400 = OpenApiResponse(s.ErrorOutputSerializer, description="Bad input; `errors[].field` names the parameter.")
@@ -110,18 +110,13 @@ class ArticleDetailApi(APIView):
 
     def _preview(self, *, slug: str, token: str) -> Response:
         article = selectors.article_get_for_preview(slug=slug, token=token)
+        decision = access_decide(reader=Reader(), article=article, preview_token=token)
+        body, is_preview = article_body_for(article=article, decision=decision)
         context = {
-            "body": article.body,
-            "body_is_preview": False,
-            "json_ld": article_json_ld(article=article, granted=True),
-            "access": {
-                "granted": True,
-                "reason": "preview",
-                "reads_left": None,
-                "limit": None,
-                "resets_at": None,
-                "reader_kind": "preview",
-            },
+            "body": body,
+            "body_is_preview": is_preview,
+            "json_ld": article_json_ld(article=article, granted=decision.granted),
+            "access": decision.as_access(),
             "paywall": None,
         }
         response = Response(s.ArticleDetailOutputSerializer(article, context=context).data)

@@ -146,3 +146,38 @@ def test_reset_job_is_idempotent_and_keeps_aggregates(settings):
     stat = MeterDailyStat.objects.get()
     assert stat.metered_reads == 1 and stat.readers == 1
     assert not MeterPeriod.objects.exists() and not MeterRead.objects.exists()
+
+
+@pytest.mark.parametrize("access_level", [Article.AccessLevel.METERED, Article.AccessLevel.PREMIUM])
+def test_an_editors_preview_token_opens_that_article_only_and_is_never_counted(access_level):
+    """The preview link is decided here too (reason `preview`): its article in full, drafts included, for any
+    reader, with nothing written to the meter; a token for another article, a tampered one, or none decide as
+    usual."""
+    from articles.services.preview import preview_token_create
+    from paywall.services import access_decide
+
+    draft = ArticleFactory(status=Article.Status.DRAFT, published_at=None, access_level=access_level)
+    other = ArticleFactory(access_level=Article.AccessLevel.PREMIUM)
+    token = preview_token_create(article=draft)
+    reader = Reader(anon_id=reader_token_issue()[0])
+
+    decision = access_decide(reader=reader, article=draft, record=True, preview_token=token)
+
+    assert (decision.granted, decision.reason, decision.reader_kind, decision.counted) == (
+        True,
+        "preview",
+        "preview",
+        False,
+    )
+    assert decision.as_access() == {
+        "granted": True,
+        "reason": "preview",
+        "reads_left": None,
+        "limit": None,
+        "resets_at": None,
+        "reader_kind": "preview",
+    }
+    assert not MeterRead.objects.exists() and not MeterPeriod.objects.exists()
+    for wrong in (token, token[:-2] + "xx", ""):
+        refused = access_decide(reader=reader, article=other, preview_token=wrong)
+        assert (refused.granted, refused.reason) == (False, "premium")
