@@ -10,9 +10,11 @@ from graphql.execution.values import get_directive_values
 from articles import selectors
 from cms.api.pagination import cursor_encode, keyset_paginate
 from cms.core.exceptions import ApplicationError, NotFound
+from cms.graphql.caching import reader_dependency_mark
 from cms.graphql.context import request_reader, request_store
 from cms.graphql.errors import graphql_error
 from cms.graphql.limits import first_check
+from paywall.readers import Reader
 from paywall.services import access_decide, article_search_snippets
 
 from .dataloaders import LatestArticlesByAuthorIdLoader, articles_loaded
@@ -119,6 +121,10 @@ class ArticlesQueries(graphene.ObjectType):
     article = graphene.Field(
         ArticleType,
         slug=graphene.String(required=True),
+        preview=graphene.String(
+            description="An editor's preview token (the REST detail's `?preview=`): the article, draft or not, in "
+            "full and never counted (`access.reason: preview`); null when the token is not valid for this slug."
+        ),
         description="A published article, or null. Selecting body/access/paywall counts a metered read.",
     )
     sections = graphene.List(graphene.NonNull(SectionType), required=True)
@@ -161,9 +167,11 @@ class ArticlesQueries(graphene.ObjectType):
         return ArticleConnection(edges=edges, page_info=page_info)
 
     @staticmethod
-    def resolve_article(root, info, slug):
+    def resolve_article(root, info, slug, preview=None):
         if _slug_argument(slug) is None:
             return None
+        if preview is not None:
+            return _preview_article(info, slug=slug, token=preview)
         try:
             article = selectors.article_get(slug=slug)
         except NotFound:
@@ -207,3 +215,15 @@ class ArticlesQueries(graphene.ObjectType):
             return selectors.author_get(slug=slug)
         except NotFound:
             return None
+
+
+def _preview_article(info, *, slug: str, token: str):
+    """`article(slug, preview)`: the token holder's read, decided by the paywall like every read; the answer holds
+    a draft, so it is never served from the public answer cache."""
+    try:
+        article = selectors.article_get_for_preview(slug=slug, token=token)
+    except NotFound:
+        return None
+    reader_dependency_mark(info.context)
+    article._mh_decision = access_decide(reader=Reader(), article=article, preview_token=token)
+    return article
