@@ -32,6 +32,8 @@ def user_get_by_id(*, user_id) -> User | None:
         user_id = int(user_id)
     except (TypeError, ValueError):
         return None
+    if not 0 < user_id < 2**63:  # no account has such an id: no query
+        return None
     connection = connections[router.db_for_read(User)]
     if connection.vendor != "postgresql":
         return User.objects.filter(pk=user_id).first()

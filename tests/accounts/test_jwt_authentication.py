@@ -32,7 +32,7 @@ def test_the_lookup_builds_the_same_user_as_the_orm():
     assert user_get_by_id(user_id=str(user.pk)).pk == user.pk
 
 
-@pytest.mark.parametrize("user_id", [None, "", "abc", "1 OR 1=1", 10**12])
+@pytest.mark.parametrize("user_id", [None, "", "abc", "1 OR 1=1", 10**12, 10**30, -1, 0])
 def test_an_id_that_is_not_an_account_is_none(user_id):
     UserFactory()
     assert user_get_by_id(user_id=user_id) is None
