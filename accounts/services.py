@@ -261,25 +261,28 @@ def password_reset_request(*, email: str) -> None:
     from .tasks import password_reset_send_task
 
     address = (email or "").strip()
+    minute = int(timezone.now().timestamp() // 60)  # of the request: a retried task keeps the same outbox key
 
     def enqueue():
         try:
-            password_reset_send_task.delay(address)
+            password_reset_send_task.delay(address, minute)
         except Exception:  # a broker outage must not lose the reset
             logger.exception("Could not enqueue a password reset; sending inline")
-            password_reset_send(email=address)
+            password_reset_send(email=address, minute=minute)
 
     transaction.on_commit(enqueue)
 
 
-def password_reset_send(*, email: str) -> bool:
+def password_reset_send(*, email: str, minute: int | None = None) -> bool:
     """Email a reset link if an active account with a usable password has this address; otherwise do nothing.
-    At most one email a minute per account (the outbox key), so a retried task does not send twice."""
+    At most one email per account and `minute` (the minute of the request, in the outbox key), so a task retried
+    or redelivered later does not send a second one."""
     user = user_get_by_email(email=(email or "").strip())
     if user is None or not user.is_active or not user.has_usable_password():
         return False
     uid, token = tokens.password_reset_token_make(user=user)
-    minute = int(timezone.now().timestamp() // 60)
+    if minute is None:
+        minute = int(timezone.now().timestamp() // 60)
     email_enqueue(
         to=user.email,
         template="account_password_reset",

@@ -16,9 +16,10 @@ def tokens_flush_task() -> int:
 
 
 @shared_task(name="accounts.password_reset_send", acks_late=True, max_retries=3, default_retry_delay=30)
-def password_reset_send_task(email: str) -> bool:
+def password_reset_send_task(email: str, minute: int | None = None) -> bool:
     """Look the address up and email a reset link if it has an account (`services.password_reset_send`), off the
-    request path so the answer's timing reveals nothing. Idempotent per account and minute (the outbox key)."""
+    request path so the answer's timing reveals nothing. Idempotent per account and request minute (the outbox
+    key), however late a retry runs."""
     from .services import password_reset_send
 
-    return password_reset_send(email=email)
+    return password_reset_send(email=email, minute=minute)

@@ -97,7 +97,7 @@ def test_the_request_path_does_the_same_work_for_known_and_unknown_addresses(
     from accounts.tasks import password_reset_send_task
 
     enqueued = []
-    monkeypatch.setattr(password_reset_send_task, "delay", lambda email: enqueued.append(email))
+    monkeypatch.setattr(password_reset_send_task, "delay", lambda email, minute: enqueued.append(email))
     answers, queries = [], []
     for address in ("reader@example.com", "nobody@example.com"):
         with CaptureQueriesContext(connection) as captured:
@@ -116,10 +116,30 @@ def test_a_broker_outage_sends_the_reset_inline(
 ):
     from accounts.tasks import password_reset_send_task
 
-    def broker_down(email):
+    def broker_down(email, minute):
         raise ConnectionError("broker unreachable")
 
     monkeypatch.setattr(password_reset_send_task, "delay", broker_down)
 
     assert _request_reset(api_client, reader.email, django_capture_on_commit_callbacks).status_code == 202
+    assert [m.to for m in mailoutbox] == [[reader.email]]
+
+
+@pytest.mark.django_db
+def test_a_task_retried_minutes_later_sends_no_second_email(reader, mailoutbox, django_capture_on_commit_callbacks):
+    """The outbox key carries the minute of the request, not of the run: a redelivered task is a no-op."""
+    from datetime import timedelta
+    from unittest import mock
+
+    from django.utils import timezone
+
+    from accounts.tasks import password_reset_send_task
+
+    minute = int(timezone.now().timestamp() // 60)
+    with django_capture_on_commit_callbacks(execute=True):
+        password_reset_send_task.delay(reader.email, minute)
+    later = timezone.now() + timedelta(minutes=7)
+    with mock.patch("django.utils.timezone.now", return_value=later), django_capture_on_commit_callbacks(execute=True):
+        password_reset_send_task.delay(reader.email, minute)
+
     assert [m.to for m in mailoutbox] == [[reader.email]]
