@@ -137,23 +137,6 @@ def comments_field() -> graphene.Field:
     )
 
 
-class CommentsQueries(graphene.ObjectType):
-    """`articleComments(slug:)`: the same page as `article(slug) { comments }`, for clients that only want them."""
-
-    article_comments = graphene.Field(
-        CommentPageType,
-        slug=graphene.String(required=True),
-        order=graphene.String(default_value="oldest"),
-        first=graphene.Int(),
-        after=graphene.String(),
-    )
-
-    @staticmethod
-    def resolve_article_comments(root, info, slug: str, order: str = "oldest", first=None, after=None):
-        article = comment_article_get(slug=slug)
-        return resolve_article_comments(article, info, order=order, first=first, after=after)
-
-
 # --- mutations --------------------------------------------------------------------------------------------------------
 
 
