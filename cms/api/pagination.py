@@ -90,6 +90,17 @@ class KeysetPage:
     previous_cursor: str | None
 
 
+def _page_rows(qs: QuerySet, *, order: list[str], limit: int) -> list:
+    """The first `limit` rows of `qs` in `order`. When the order uses a computed annotation (a search rank), the
+    database must compute it for every matching row before it can sort: then the page's ids are chosen by a narrow
+    subquery (ids and sort keys only) and only those rows are loaded whole, with their joins, instead of carrying
+    every match's full row and joins through the sort. Same rows, same order, still one statement."""
+    if any(name.lstrip("-") in qs.query.annotations for name in order):
+        page_ids = qs.order_by(*order).values("pk")[:limit]
+        return list(qs.filter(pk__in=page_ids).order_by(*order))
+    return list(qs.order_by(*order)[:limit])
+
+
 def keyset_paginate(
     qs: QuerySet, *, fields: tuple[str, ...], cursor: str | None, page_size: int, datetime_fields: tuple[str, ...] = ()
 ) -> KeysetPage:
@@ -105,7 +116,7 @@ def keyset_paginate(
         page_qs = qs
         if position is not None:
             page_qs = page_qs.filter(_beyond(fields, position.values, lookup="lt"))
-        rows = list(page_qs.order_by(*descending)[: page_size + 1])
+        rows = _page_rows(page_qs, order=descending, limit=page_size + 1)
         has_more = len(rows) > page_size
         items = rows[:page_size]
         next_cursor = cursor_encode(values=key(items[-1]), reverse=False, fields=fields) if has_more else None
@@ -116,7 +127,7 @@ def keyset_paginate(
             previous_cursor = cursor_encode(values=position.values, reverse=True, fields=fields)
         return KeysetPage(items=items, next_cursor=next_cursor, previous_cursor=previous_cursor)
 
-    rows = list(qs.filter(_beyond(fields, position.values, lookup="gt")).order_by(*ascending)[: page_size + 1])
+    rows = _page_rows(qs.filter(_beyond(fields, position.values, lookup="gt")), order=ascending, limit=page_size + 1)
     has_more = len(rows) > page_size
     items = list(reversed(rows[:page_size]))
     previous_cursor = cursor_encode(values=key(items[0]), reverse=True, fields=fields) if has_more else None

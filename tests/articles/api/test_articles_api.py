@@ -486,3 +486,31 @@ def test_public_cache_is_purged_when_tags_change(api_client):
     response = api_client.get("/api/v1/articles/", HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 200
     assert response.json()["results"][0]["tags"][0]["name"] == "Marines"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="ranked search is PostgreSQL's")
+def test_ranked_search_pages_choose_ids_narrowly_then_load_the_page(api_client):
+    """The rank is computed for every match; the page's ids are chosen by a narrow subquery and only those rows are
+    loaded with their joins. Pages forward and back must equal the one-phase ranked ordering."""
+    from articles.selectors import article_list
+
+    for i in range(1, 8):
+        ArticleFactory(title=f"Carrier story {i}", dek="carrier " * i, published_at=timezone.now() - timedelta(hours=i))
+    ArticleFactory(title="Unrelated")
+    search_vector_refresh()
+    expected = list(
+        article_list(search="carrier").order_by("-search_rank", "-published_at", "-id").values_list("id", flat=True)
+    )
+    assert len(expected) == 7
+    pages, url = [], "/api/v1/articles/?search=carrier&page_size=3"
+    with CaptureQueriesContext(connection) as ctx:
+        response = api_client.get(url)
+    first_sql = ctx.captured_queries[0]["sql"]
+    assert '"articles_article"."id" IN (SELECT' in first_sql and "ts_rank" in first_sql.split("IN (SELECT", 1)[1]
+    while url:
+        response = api_client.get(url)
+        pages.append([a["id"] for a in response.json()["results"]])
+        url = response.json()["next"]
+    assert [i for page in pages for i in page] == expected
+    back = api_client.get(response.json()["previous"])  # backwards from the last page: the middle page again
+    assert [a["id"] for a in back.json()["results"]] == pages[-2]
