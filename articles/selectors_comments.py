@@ -40,6 +40,23 @@ def comments_for(*, user) -> QuerySet[Comment]:
     return Comment.objects.filter(comments_visible_q(user=user)).select_related("author")
 
 
+def comments_view_is_public(*, article: Article, user) -> bool:
+    """Whether `user` sees this article's comments exactly as every viewer without comments of their own awaiting
+    moderation does: the only per-viewer rows `comments_visible_q` admits are the viewer's own pending comments."""
+    if user is None or getattr(user, "pk", None) is None:
+        return True
+    # One plain, portable statement (asked on every comments page; the ORM's compilation cost more than the query).
+    meta = Comment._meta
+    column = {name: meta.get_field(name).column for name in ("article", "author", "status")}
+    sql = (
+        f"SELECT 1 FROM {meta.db_table} WHERE {column['article']} = %s AND {column['author']} = %s "
+        f"AND {column['status']} = %s LIMIT 1"
+    )
+    with connections[router.db_for_read(Comment)].cursor() as cursor:
+        cursor.execute(sql, [article.pk, user.pk, Comment.Status.PENDING.value])
+        return cursor.fetchone() is None
+
+
 def comment_article_get(*, slug: str) -> Article:
     """The published article whose comments are asked for (drafts have no public comments). On PostgreSQL the
     one-statement load of `selectors.article_get` (same visibility rule), which also brings the byline, so the

@@ -19,6 +19,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from articles.api.comment_pages import (
+    PublicCommentPage,
+    comment_owners,
+    comment_page_for_viewer,
+    comment_page_public,
+)
 from articles.api.serializers import ErrorOutputSerializer, datetime_representation
 from articles.models import Article, Comment
 from articles.selectors_comments import (
@@ -27,6 +33,7 @@ from articles.selectors_comments import (
     comment_get_any,
     comment_get_for,
     comment_thread_page,
+    comments_view_is_public,
 )
 from articles.services.comments import (
     CommentViewer,
@@ -220,23 +227,33 @@ class ArticleCommentsApi(APIView):
         article = comment_article_get(slug=slug)
         viewer = _viewer(request, article)
         comments_check_see(viewer=viewer)
-        page = comment_thread_page(
-            article=article,
-            user=viewer.user,
-            order=params["order"],
-            cursor=params.get("cursor"),
-            page_size=params.get("page_size"),
-        )
-        next_url = None
-        if page.next_cursor:
-            query = urlencode({"order": page.order, "cursor": page.next_cursor, "page_size": page.page_size})
-            next_url = request.build_absolute_uri(f"{request.path}?{query}")
-        context = {"user": request.user, "article_slug": article.slug}
+        user_id = viewer.user.pk if viewer.user is not None else None
+        args = {"order": params["order"], "cursor": params.get("cursor"), "page_size": params.get("page_size")}
+
+        def render(user) -> PublicCommentPage:
+            page = comment_thread_page(article=article, user=user, **args)
+            next_url = None
+            if page.next_cursor:
+                query = urlencode({"order": page.order, "cursor": page.next_cursor, "page_size": page.page_size})
+                next_url = request.build_absolute_uri(f"{request.path}?{query}")
+            context = {"user": user, "article_slug": article.slug}
+            data = {
+                "results": CommentOutputSerializer(page.results, many=True, context=context).data,
+                "next": next_url,
+                "next_cursor": page.next_cursor,
+                "order": page.order,
+            }
+            return PublicCommentPage(data=data, owners=comment_owners(page.results))
+
+        if comments_view_is_public(article=article, user=viewer.user):
+            public = comment_page_public(
+                article_id=article.pk, host=request.get_host(), render=lambda: render(None), **args
+            )
+            data = comment_page_for_viewer(public, user_id=user_id)
+        else:
+            data = render(viewer.user).data
         data = {
-            "results": CommentOutputSerializer(page.results, many=True, context=context).data,
-            "next": next_url,
-            "next_cursor": page.next_cursor,
-            "order": page.order,
+            **data,
             "count": article.comment_count,
             "can_post": comments_can_post(viewer=viewer),
         }
