@@ -14,6 +14,8 @@ Invalidation: every content change bumps the generation (articles/signals.py). A
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -33,7 +35,12 @@ class ArticleSnapshot:
     json_ld_body: str  # the articleBody text, sent only to readers granted the full text
 
 
+_PLAIN_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,300}")
+
+
 def _key(slug: str) -> str:
+    if not _PLAIN_SLUG.fullmatch(slug):  # no article has such a slug (e.g. GraphQL's free-form argument): keep the
+        slug = "~" + hashlib.sha256(slug.encode("utf-8", "surrogateescape")).hexdigest()  # key short and portable
     return f"article-detail:v1:{slug}"
 
 

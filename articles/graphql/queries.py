@@ -8,6 +8,7 @@ from graphql import GraphQLIncludeDirective, GraphQLSkipDirective
 from graphql.execution.values import get_directive_values
 
 from articles import selectors
+from articles.api.snapshots import article_detail_snapshot
 from cms.api.pagination import cursor_encode, keyset_paginate
 from cms.core.exceptions import ApplicationError, NotFound
 from cms.graphql.caching import reader_dependency_mark
@@ -173,7 +174,9 @@ class ArticlesQueries(graphene.ObjectType):
         if preview is not None:
             return _preview_article(info, slug=slug, token=preview)
         try:
-            article = selectors.article_get(slug=slug)
+            # The article instance of the detail snapshot (the REST detail's cache: one cache round trip when warm,
+            # shared by both APIs); the paywall decides below on this instance, per request.
+            article = article_detail_snapshot(slug=slug).article
         except NotFound:
             return None
         if _selected_field_names(info) & DETAIL_DECISION_FIELDS:

@@ -146,3 +146,33 @@ def test_author_detail_latest_articles_in_graphql_match_rest(graphql_client, api
     rest = api_client.get("/api/v1/authors/writer-1/").json()["latest_articles"]
     data = graphql_client('{ author(slug: "writer-1") { latestArticles { slug } } }').json_body["data"]
     assert [a["slug"] for a in data["author"]["latestArticles"]] == [a["slug"] for a in rest]
+
+
+DETAIL = """query Article($slug: String!) { article(slug: $slug) {
+  slug title body bodyIsPreview access { granted reason readsLeft } section { slug } authors { slug } tags { slug }
+} }"""
+
+
+def test_detail_reads_the_article_from_the_snapshot_shared_with_rest(graphql_client, api_client):
+    """The article comes from the detail snapshot (articles/api/snapshots.py): warm, a GraphQL detail costs only the
+    meter's query; a snapshot REST built serves GraphQL too. The paywall still decides per request."""
+    article = ArticleFactory(
+        access_level="metered",
+        section=SectionFactory(name="Coalition SOF"),
+        tags=[TagFactory(name="SOF")],
+        authors=[AuthorFactory()],
+    )
+    other = ArticleFactory(access_level="metered")
+    cold = graphql_client(DETAIL, {"slug": article.slug})
+    node = cold.json_body["data"]["article"]
+    assert node["access"]["granted"] and node["tags"] == [{"slug": "sof"}] and node["section"]["slug"]
+    with CaptureQueriesContext(connection) as ctx:
+        warm = graphql_client(DETAIL, {"slug": article.slug})  # the same reader again: already read, uncounted
+    assert warm.json_body["data"]["article"] == {**node, "access": {**node["access"], "reason": "already_read"}}
+    meter_only = [q["sql"] for q in ctx.captured_queries if "articles_" in q["sql"]]
+    assert meter_only == [], meter_only  # no article, byline or tag query: the snapshot served them
+    assert api_client.get(f"/api/v1/articles/{other.slug}/").status_code == 200  # REST builds `other`'s snapshot
+    with CaptureQueriesContext(connection) as ctx:
+        shared = graphql_client(DETAIL, {"slug": other.slug})
+    assert shared.json_body["data"]["article"]["slug"] == other.slug
+    assert [q["sql"] for q in ctx.captured_queries if "articles_" in q["sql"]] == []
