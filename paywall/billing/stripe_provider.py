@@ -52,8 +52,45 @@ def stripe_configure():
     return stripe
 
 
+# --- reading Stripe's objects defensively -----------------------------------------------------------------------
+# A signed event is genuine but its shape is Stripe's to change (API versions move and expand fields): every read
+# below takes what it expects or nothing, so an unexpected shape is "ignored", never a 500 (which Stripe retries
+# for days). tests/paywall/billing/test_stripe_fuzz.py sends signed events of every shape.
+
+_MAX_ID = 100  # Subscription.provider_*_id columns
+
+
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _id(value) -> str | None:
+    """A Stripe id, given as a string or as an expanded object; None for anything else or an impossible length."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    value = _str(value)
+    return value if value is not None and len(value) <= _MAX_ID else None
+
+
 def _ts(value) -> datetime | None:
-    return datetime.fromtimestamp(int(value), tz=UTC) if value else None
+    """A Unix timestamp (seconds) as an aware datetime; None when absent or not a plausible timestamp."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 253402300800:  # < year 10000
+        return None
+    return datetime.fromtimestamp(int(value), tz=UTC)
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 class StripeProvider:
@@ -106,8 +143,16 @@ class StripeProvider:
         if signed_at > time.time() + TOLERANCE_SECONDS:
             raise WebhookRejected("Timestamp is in the future.")
         data = event.to_dict()
-        if not data.get("id") or not data.get("type"):
+        event_id, kind, body = data.get("id"), data.get("type"), data.get("data")
+        if (
+            not _str(event_id)
+            or len(event_id) > 255
+            or not _str(kind)
+            or not isinstance(_dict(body).get("object"), dict)
+        ):
             raise WebhookRejected("Not an event.")
+        if _has_nul(data):  # PostgreSQL stores no U+0000 in text or jsonb, and Stripe never sends one
+            raise WebhookRejected("The event contains NUL characters.")
         return data
 
     def subscription_cancel_at_period_end(self, *, subscription, cancel: bool) -> None:
@@ -179,18 +224,18 @@ def stripe_event_process(*, event: dict) -> str:
 
 
 def _subscription_id_of(event: dict) -> tuple[str | None, dict]:
-    obj = event.get("data", {}).get("object", {}) or {}
+    obj = _dict(_dict(event.get("data")).get("object"))
     kind = event["type"]
-    hints = {"user_id": None, "customer": obj.get("customer")}
+    hints = {"user_id": None, "customer": _id(obj.get("customer"))}
     if kind == "checkout.session.completed":
-        hints["user_id"] = obj.get("client_reference_id") or (obj.get("metadata") or {}).get("user_id")
-        return obj.get("subscription"), hints
+        hints["user_id"] = _str(obj.get("client_reference_id")) or _str(_dict(obj.get("metadata")).get("user_id"))
+        return _id(obj.get("subscription")), hints
     if kind.startswith("customer.subscription."):
-        return obj.get("id"), hints
+        return _id(obj.get("id")), hints
     if kind.startswith("invoice."):
-        sub_id = obj.get("subscription")
+        sub_id = _id(obj.get("subscription"))
         if not sub_id:  # API versions >= 2025-03 moved it under parent.subscription_details
-            sub_id = ((obj.get("parent") or {}).get("subscription_details") or {}).get("subscription")
+            sub_id = _id(_dict(_dict(obj.get("parent")).get("subscription_details")).get("subscription"))
         return sub_id, hints
     return None, hints
 
@@ -201,8 +246,6 @@ def _dispatch(event: dict) -> str:
     sub_id, hints = _subscription_id_of(event)
     if not sub_id:
         return "ignored: no subscription"
-    if isinstance(sub_id, dict):
-        sub_id = sub_id.get("id")
     try:
         remote = stripe_configure().Subscription.retrieve(sub_id).to_dict()
     except stripe.InvalidRequestError as exc:
@@ -212,34 +255,38 @@ def _dispatch(event: dict) -> str:
     except stripe.StripeError as exc:
         logger.warning("stripe subscription %s could not be read: %s", sub_id, exc)
         raise  # rolls the ProviderEvent back; the webhook answers 503 and Stripe retries later
+    if _id(remote.get("id")) != sub_id:
+        return f"ignored: Stripe answered for {sub_id} with another object"
     return stripe_subscription_sync(remote=remote, source=f"stripe:{event['type']}", hints=hints)
 
 
 def _remote_period(remote: dict) -> tuple[datetime | None, datetime | None]:
     start, end = remote.get("current_period_start"), remote.get("current_period_end")
     if not end:  # API versions >= 2025-03 keep the period on the subscription item
-        items = (remote.get("items") or {}).get("data") or [{}]
-        start, end = items[0].get("current_period_start"), items[0].get("current_period_end")
+        items = _dict(remote.get("items")).get("data")
+        first = _dict(items[0]) if isinstance(items, list) and items else {}
+        start, end = first.get("current_period_start"), first.get("current_period_end")
     return _ts(start), _ts(end)
 
 
 def _remote_plan(remote: dict) -> Plan | None:
-    items = (remote.get("items") or {}).get("data") or []
-    price_ids = [((item.get("price") or {}).get("id")) for item in items]
+    items = _dict(remote.get("items")).get("data")
+    price_ids = [_id(_dict(item).get("price")) for item in (items if isinstance(items, list) else [])]
     plan = Plan.objects.filter(provider_price_id__in=[p for p in price_ids if p]).first()
-    if plan is None and (remote.get("metadata") or {}).get("plan"):
-        plan = Plan.objects.filter(code=remote["metadata"]["plan"]).first()
+    code = _str(_dict(remote.get("metadata")).get("plan"))
+    if plan is None and code:
+        plan = Plan.objects.filter(code=code).first()
     return plan
 
 
 def _remote_user(remote: dict, hints: dict):
     User = get_user_model()
-    user_id = (remote.get("metadata") or {}).get("user_id") or hints.get("user_id")
-    if user_id and str(user_id).isdigit():
+    user_id = _str(_dict(remote.get("metadata")).get("user_id")) or hints.get("user_id")
+    if user_id and user_id.isascii() and user_id.isdigit() and 0 < int(user_id) < 2**63:
         user = User.objects.filter(pk=int(user_id)).first()
         if user is not None:
             return user
-    customer = remote.get("customer") or hints.get("customer")
+    customer = _id(remote.get("customer")) or hints.get("customer")
     if customer:
         sub = Subscription.objects.filter(provider="stripe", provider_customer_id=customer).select_related("user")
         sub = sub.first()
@@ -254,7 +301,7 @@ def stripe_subscription_sync(*, remote: dict, source: str, hints: dict | None = 
 
     hints = hints or {}
     S = Subscription.Status
-    status = remote.get("status")
+    status = _str(remote.get("status"))
     start, end = _remote_period(remote)
     local = Subscription.objects.filter(provider="stripe", provider_subscription_id=remote["id"]).first()
     if local is None:
@@ -269,7 +316,7 @@ def stripe_subscription_sync(*, remote: dict, source: str, hints: dict | None = 
                 plan=plan,
                 source=source,
                 provider="stripe",
-                provider_customer_id=remote.get("customer") or "",
+                provider_customer_id=_id(remote.get("customer")) or "",
                 provider_subscription_id=remote["id"],
                 period_start=start,
                 period_end=end,
