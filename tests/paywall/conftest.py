@@ -160,6 +160,17 @@ def fake_stripe(settings):
         stripe.api_base = "https://api.stripe.com"
 
 
+@pytest.fixture
+def stripe_plan(db):
+    """The seeded weekly plan, sold through Stripe's price `price_weekly`."""
+    from paywall.models import Plan
+
+    plan = Plan.objects.get(code="weekly")
+    plan.provider_price_id = "price_weekly"
+    plan.save()
+    return plan
+
+
 def stripe_event(event_type: str, obj: dict, *, event_id: str = "evt_test_1") -> dict:
     return {
         "id": event_id,

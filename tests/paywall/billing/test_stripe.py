@@ -22,14 +22,6 @@ from tests.paywall.factories import PlanFactory
 S = Subscription.Status
 
 
-@pytest.fixture
-def stripe_plan(db):
-    plan = Plan.objects.get(code="weekly")
-    plan.provider_price_id = "price_weekly"
-    plan.save()
-    return plan
-
-
 def checkout_completed(user, sub_id="sub_1", event_id="evt_checkout_1"):
     session = {
         "id": "cs_test_1",
