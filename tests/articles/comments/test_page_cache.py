@@ -126,3 +126,20 @@ def test_the_next_link_follows_the_host(api_client, subscriber, article, seed_co
     a = api_client.get(_url(article), {"page_size": 1}, HTTP_HOST="a.example").json()
     b = api_client.get(_url(article), {"page_size": 1}, HTTP_HOST="b.example").json()
     assert a["next"].startswith("http://a.example/") and b["next"].startswith("http://b.example/")
+
+
+def test_a_comment_bumps_the_stamp_at_once_and_again_at_commit(
+    article, subscriber, seed_comment, django_capture_on_commit_callbacks
+):
+    """A page rendered between the write and its commit (rows read before the commit) would be kept under the new
+    stamp: the second bump, after the commit, retires it."""
+    from django.core.cache import cache
+
+    from articles.api.comment_pages import _stamp_key
+
+    cache.set(_stamp_key(article.pk), 1)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        seed_comment(article, subscriber, body="new")
+        during = cache.get(_stamp_key(article.pk))
+        assert during != 1
+    assert len(callbacks) >= 1 and cache.get(_stamp_key(article.pk)) not in (1, during)
