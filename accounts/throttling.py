@@ -61,6 +61,19 @@ def _is_api_key(request) -> bool:
     return isinstance(getattr(request, "auth", None), ApiKey)
 
 
+def _carries_api_key(request) -> bool:
+    """A valid API key authenticated the request, or (on the public views, which authenticate nobody) its
+    `X-Api-Key` header names one."""
+    if _is_api_key(request):
+        return True
+    raw = request.headers.get("X-Api-Key")
+    if not raw:
+        return False
+    from .selectors import api_key_get_active
+
+    return api_key_get_active(raw=raw.strip()) is not None
+
+
 def client_ip(request) -> str:
     """The client's address.
 
@@ -270,6 +283,23 @@ class ApiKeyRateThrottle(CounterRateThrottle):
         if not _is_api_key(request):
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+
+
+class SearchRateThrottle(ClientIpMixin, CounterRateThrottle):
+    """The `search` rate, per reader (signed in) or client address, for list requests that run a full-text search.
+    A ranked search can cost hundreds of times a list page, and a distinct query string misses the page cache, so
+    without its own rate one client could keep the database busy within the `anon` rate. Requests with a valid API
+    key are exempt (server-side frontends search for many readers; the `apikey` rate applies). Cached answers never
+    reach a throttle."""
+
+    scope = "search"
+
+    def get_cache_key(self, request, view):
+        if not request.query_params.get("search") or _carries_api_key(request):
+            return None
+        user = getattr(request, "user", None)
+        ident = f"u{user.pk}" if user is not None and user.is_authenticated else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 class LoginRateThrottle(ClientIpMixin, CounterRateThrottle):

@@ -7,13 +7,16 @@ Selectors return querysets that already carry the `select_related`/`prefetch_rel
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
-from django.db import connection, connections, router
+from django.conf import settings
+from django.db import OperationalError, connection, connections, router, transaction
 from django.db.models import F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
-from cms.core.exceptions import ApplicationError, NotFound
+from cms.core.exceptions import ApplicationError, NotFound, ServiceUnavailable
 
 from .models import Article, ArticleAuthor, Author, Section, Tag
 from .selectors_sql import article_row_get
@@ -75,6 +78,38 @@ def article_search(qs: QuerySet[Article], *, search: str) -> QuerySet[Article]:
         rank = Cast(SearchRank(F("search_vector"), query), FloatField())
         return qs.filter(search_vector=query).annotate(search_rank=rank)
     return qs.filter(Q(title__icontains=search) | Q(dek__icontains=search) | Q(body__icontains=search))
+
+
+_QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement stopped by statement_timeout
+
+
+@contextmanager
+def article_search_time_limit() -> Iterator[None]:
+    """Bound the database time of the full-text search run inside the block (PostgreSQL).
+
+    A ranked search ranks every article its words match, so its cost grows with the archive and the words: a few
+    milliseconds for a precise query, seconds for common words in a million articles. The block runs in its own
+    read transaction with `statement_timeout` set to `SEARCH_STATEMENT_TIMEOUT_MS` (0 = no limit); a statement
+    that runs longer is stopped and the request answers 503 `search_timeout` naming `search`, instead of holding a
+    database connection and a core for seconds. Inside an outer transaction the limit is not set (it would outlive
+    the block); requests run in autocommit."""
+    ms = int(settings.SEARCH_STATEMENT_TIMEOUT_MS or 0)
+    alias = router.db_for_read(Article)
+    db = connections[alias]
+    if db.vendor != "postgresql" or ms <= 0 or db.in_atomic_block:
+        yield
+        return
+    try:
+        with transaction.atomic(using=alias):
+            with db.cursor() as cursor:
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(ms)])
+            yield
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "pgcode", None) != _QUERY_CANCELED:
+            raise
+        raise ServiceUnavailable(
+            "This search takes too long; add words to narrow it.", code="search_timeout", field="search"
+        ) from exc
 
 
 def article_list(

@@ -3,11 +3,15 @@ output. Public lists are cached and CDN-friendly (see cms.api.caching); the arti
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from accounts.throttling import SearchRateThrottle
 from articles import selectors
 from articles.api import serializers as s
 from articles.api.json_ld import article_json_ld, json_ld_for_access
@@ -35,6 +39,8 @@ class PublicApi(PublicCacheMixin, APIView):
 
 
 class ArticleListApi(PublicApi):
+    throttle_classes = (*api_settings.DEFAULT_THROTTLE_CLASSES, SearchRateThrottle)
+
     @extend_schema(
         operation_id="articles_list",
         parameters=[s.ArticleListInputSerializer],
@@ -54,13 +60,14 @@ class ArticleListApi(PublicApi):
         )
         ranked = "search_rank" in qs.query.annotations
         fields = ("search_rank", "published_at", "id") if ranked else ("published_at", "id")
-        page = keyset_paginate(
-            qs,
-            fields=fields,
-            cursor=params.get("cursor"),
-            page_size=min(params["page_size"], MAX_PAGE_SIZE),
-            datetime_fields=("published_at",),
-        )
+        with selectors.article_search_time_limit() if params.get("search") else nullcontext():
+            page = keyset_paginate(
+                qs,
+                fields=fields,
+                cursor=params.get("cursor"),
+                page_size=min(params["page_size"], MAX_PAGE_SIZE),
+                datetime_fields=("published_at",),
+            )
         snippets = article_search_snippets(articles=page.items, query=params["search"]) if params.get("search") else {}
         data = {
             "results": s.ArticleListItemSerializer(page.items, many=True, context={"snippets": snippets}).data,

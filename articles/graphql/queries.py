@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import graphene
 from graphene.relay import PageInfo
 from graphql import GraphQLIncludeDirective, GraphQLSkipDirective
@@ -143,7 +145,10 @@ class ArticlesQueries(graphene.ObjectType):
         qs = selectors.article_list(search=search, **filters)
         fields = _order_fields(qs)
         try:
-            page = keyset_paginate(qs, fields=fields, cursor=after, page_size=first, datetime_fields=("published_at",))
+            with selectors.article_search_time_limit() if search else nullcontext():
+                page = keyset_paginate(
+                    qs, fields=fields, cursor=after, page_size=first, datetime_fields=("published_at",)
+                )
         except ApplicationError as e:
             if e.field == "cursor":
                 raise graphql_error("Invalid or expired cursor.", code=e.code, field="after") from None

@@ -221,6 +221,7 @@ REST_FRAMEWORK = {
         "login": env.str("THROTTLE_LOGIN", default="20/min"),
         "register": env.str("THROTTLE_REGISTER", default="10/hour"),
         "apikey": env.str("THROTTLE_APIKEY", default="10000/min"),
+        "search": env.str("THROTTLE_SEARCH", default="60/min"),  # full-text searches that miss the page cache
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -273,6 +274,8 @@ BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=3)
 # --- Paywall ----------------------------------------------------------------------------------------------------------
 PAYWALL_ANONYMOUS_DAILY_LIMIT = env.int("PAYWALL_ANONYMOUS_DAILY_LIMIT", default=3)
 PAYWALL_REGISTERED_DAILY_LIMIT = env.int("PAYWALL_REGISTERED_DAILY_LIMIT", default=5)
+# Database time one full-text search may take (ms, PostgreSQL; 0 = unlimited): longer ones answer 503 search_timeout.
+SEARCH_STATEMENT_TIMEOUT_MS = env.int("SEARCH_STATEMENT_TIMEOUT_MS", default=3000)
 PAYWALL_METER_RETENTION_DAYS = env.int("PAYWALL_METER_RETENTION_DAYS", default=30)
 # Off trades durability for throughput: a PostgreSQL crash may forget the counted reads of its last ~0.6 s (those
 # readers get one more free article); see docs/deploy.md. On by default.
