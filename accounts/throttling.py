@@ -294,8 +294,11 @@ class SearchRateThrottle(ClientIpMixin, CounterRateThrottle):
 
     scope = "search"
 
+    def is_search(self, request) -> bool:
+        return bool(request.query_params.get("search"))
+
     def get_cache_key(self, request, view):
-        if not request.query_params.get("search") or _carries_api_key(request):
+        if not self.is_search(request) or _carries_api_key(request):
             return None
         user = getattr(request, "user", None)
         ident = f"u{user.pk}" if user is not None and user.is_authenticated else self.get_ident(request)

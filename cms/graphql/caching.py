@@ -23,7 +23,17 @@ from threading import Lock
 
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject, empty
-from graphql import DocumentNode, FieldNode, OperationDefinitionNode, OperationType
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    StringValueNode,
+    VariableNode,
+)
 
 from cms.api.caching import generation_get, generation_set
 
@@ -116,6 +126,46 @@ def is_public_operation(document: DocumentNode, operation_name: str | None) -> b
         return False
     selections = operations[0].selection_set.selections
     return all(isinstance(s, FieldNode) and s.name.value in PUBLIC_ROOT_FIELDS for s in selections)
+
+
+# (root field, argument) pairs that run a full-text search: such an operation, when its answer is not cached, also
+# counts against the REST API's `search` rate (accounts.throttling.SearchRateThrottle), in the same bucket.
+SEARCH_ARGUMENTS = frozenset({("articles", "search")})
+
+
+def is_search_operation(document: DocumentNode, operation_name: str | None, variables: dict | None) -> bool:
+    """Whether the operation selects a root field of SEARCH_ARGUMENTS with a non-blank search (a literal or a
+    variable), directly or through fragments."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is not None:
+        operations = [o for o in operations if o.name and o.name.value == operation_name]
+    if len(operations) != 1:
+        return False
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+
+    def root_fields(selection_set, seen: frozenset):
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                yield selection
+            elif isinstance(selection, InlineFragmentNode):
+                yield from root_fields(selection.selection_set, seen)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name in fragments and name not in seen:
+                    yield from root_fields(fragments[name].selection_set, seen | {name})
+
+    for field in root_fields(operations[0].selection_set, frozenset()):
+        for argument in field.arguments or ():
+            if (field.name.value, argument.name.value) not in SEARCH_ARGUMENTS:
+                continue
+            value = argument.value
+            if isinstance(value, VariableNode):
+                value = (variables or {}).get(value.name.value)
+            elif isinstance(value, StringValueNode):
+                value = value.value
+            if isinstance(value, str) and value.strip():
+                return True
+    return False
 
 
 def response_get(key: str) -> tuple[int, bytes | None]:

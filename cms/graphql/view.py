@@ -40,11 +40,12 @@ from graphql import (
 )
 from graphql.validation import validate
 
-from accounts.throttling import AnonRateThrottle, UserRateThrottle
+from accounts.throttling import AnonRateThrottle, SearchRateThrottle, UserRateThrottle
 from paywall.readers import reader_token_attach
 
 from .caching import (
     is_public_operation,
+    is_search_operation,
     reader_dependent,
     response_get,
     response_key,
@@ -92,6 +93,11 @@ class _AnonThrottle(_LiveRates, AnonRateThrottle):
 
 class _UserThrottle(_LiveRates, UserRateThrottle):
     pass
+
+
+class _SearchThrottle(_LiveRates, SearchRateThrottle):
+    def is_search(self, request) -> bool:
+        return True  # the view asks only for operations that search (is_search_operation)
 
 
 def _coded(errors, code: str):
@@ -228,10 +234,11 @@ class MastheadGraphQLView(GraphQLView):
         request.user = user
         request._mh_bearer = True
 
-    def _throttle(self, request) -> None:
+    def _throttle(self, request, throttles=None) -> None:
         """The REST API's anon/user rates (REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]), in the same buckets: one
-        budget per client across both APIs. A cache outage lets requests through (TolerantRedisCache)."""
-        for throttle in (_AnonThrottle(), _UserThrottle()):
+        budget per client across both APIs. A cache outage lets requests through (TolerantRedisCache). An operation
+        that searches and misses the answer cache is also held to the `search` rate (`throttles`)."""
+        for throttle in throttles or (_AnonThrottle(), _UserThrottle()):
             if not throttle.allow_request(request, self):
                 wait = throttle.wait()
                 retry = max(1, int(wait or 1))
@@ -300,6 +307,8 @@ class MastheadGraphQLView(GraphQLView):
             if cached is not None:
                 return cached, 200
             public = (key, generation)
+        if isinstance(document, DocumentNode) and is_search_operation(document, operation_name, variables):
+            self._throttle(request, throttles=(_SearchThrottle(),))
         result = self.execute_graphql_request(request, data, query, variables, operation_name, show_graphiql)
         if getattr(request, MUTATION_ERRORS_FLAG, False) is True:
             set_rollback()

@@ -12,8 +12,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def two_searches_a_minute(monkeypatch):
-    monkeypatch.setattr(SearchRateThrottle, "THROTTLE_RATES", {**SearchRateThrottle.THROTTLE_RATES, "search": "2/min"})
+def two_searches_a_minute(monkeypatch, settings):
+    rates = {**SearchRateThrottle.THROTTLE_RATES, "search": "2/min"}
+    monkeypatch.setattr(SearchRateThrottle, "THROTTLE_RATES", rates)  # DRF binds the rates when it imports
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}  # GraphQL reads them live
 
 
 def test_search_has_its_own_rate_and_lists_do_not_use_it(api_client, two_searches_a_minute):
@@ -89,3 +91,19 @@ def test_graphql_search_over_its_time_is_an_error_naming_search(graphql_client, 
     [error] = response.json_body["errors"]
     assert (error["extensions"]["code"], error["extensions"]["field"]) == ("search_timeout", "search")
     assert response.json_body["data"] is None or response.json_body["data"]["articles"] is None  # a field error
+
+
+def test_graphql_searches_share_the_search_rate_with_rest(graphql_client, api_client, two_searches_a_minute):
+    """The same bucket across both APIs: REST cannot be bypassed through GraphQL. Lists without a search, and a
+    blank search, are not counted."""
+    ArticleFactory(title="Carrier group")
+    search_vector_refresh()
+    assert api_client.get("/api/v1/articles/?search=carrier").status_code == 200  # one REST search
+    query = "query($q: String, $n: Int!) { articles(first: $n, search: $q) { edges { node { slug } } } }"
+    assert graphql_client(query, {"q": "carrier", "n": 2}).status_code == 200  # the second search
+    assert graphql_client(query, {"q": "", "n": 3}).status_code == 200  # blank: not a search
+    assert graphql_client("{ articles(first: 4) { edges { node { slug } } } }").status_code == 200
+    fragment = 'query { ...F } fragment F on Query { articles(first: 5, search: "carrier") { edges { cursor } } }'
+    refused = graphql_client(fragment)
+    assert refused.status_code == 429, refused.json_body
+    assert refused.json_body["errors"][0]["extensions"]["code"] == "throttled" and refused["Retry-After"]
