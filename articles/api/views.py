@@ -44,9 +44,18 @@ class ArticleListApi(PublicApi):
     @extend_schema(
         operation_id="articles_list",
         parameters=[s.ArticleListInputSerializer],
-        responses={200: s.ArticleListOutputSerializer, 400: _400},
+        responses={
+            200: s.ArticleListOutputSerializer,
+            400: _400,
+            503: OpenApiResponse(
+                s.ErrorOutputSerializer,
+                description="`search_timeout` (field `search`): the search ran past SEARCH_STATEMENT_TIMEOUT_MS; "
+                "narrow it. `unavailable` when the database cannot be reached.",
+            ),
+        },
         description="Published articles, newest first (ranked by relevance when `search` is given on PostgreSQL). "
-        "Cursor-paginated: follow `next`/`previous`.",
+        "Cursor-paginated: follow `next`/`previous`. A search that misses the page cache also counts against the "
+        "`search` rate (THROTTLE_SEARCH, 429).",
     )
     def get(self, request):
         params = _validated(s.ArticleListInputSerializer, request)
