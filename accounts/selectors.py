@@ -68,8 +68,8 @@ def api_key_hash(raw: str) -> str:
 
 
 def api_key_parse_prefix(raw: str) -> str | None:
-    if not isinstance(raw, str) or not raw.startswith(API_KEY_PREFIX) or len(raw) > 200:
-        return None
+    if not isinstance(raw, str) or not raw.startswith(API_KEY_PREFIX) or len(raw) > 200 or not raw.isprintable():
+        return None  # (a key is printable ASCII; NUL and other controls cannot reach a query)
     prefix, sep, secret = raw[len(API_KEY_PREFIX) :].partition("_")
     if not sep or not prefix or not secret:
         return None

@@ -60,7 +60,8 @@ def test_key_cannot_reach_reader_endpoints(api_client, editor):
 @pytest.mark.django_db
 def test_unknown_tampered_or_revoked_key_is_401(editor):
     key, raw = services.api_key_create(name="SSR", created_by=editor)
-    for bad in ("nonsense", raw[:-1] + ("A" if raw[-1] != "A" else "B"), f"mh_{key.prefix}_x"):
+    nul = f"mh_{key.prefix}\x00_x"  # cannot be stored or queried by PostgreSQL: still a plain 401, never a 500
+    for bad in ("nonsense", raw[:-1] + ("A" if raw[-1] != "A" else "B"), f"mh_{key.prefix}_x", nul):
         assert _probe({"X-Api-Key": bad}).status_code == 401
     services.api_key_revoke(key=key)
     services.api_key_revoke(key=key)  # idempotent
