@@ -20,12 +20,10 @@ parity test (tests/articles/test_selectors_sql.py) compares every field and rela
 from __future__ import annotations
 
 import json
-from functools import cache, lru_cache
+from functools import lru_cache
 
 from django.db import connections, router
 from django.db.models import JSONField
-from django.db.models.base import ModelState
-from django.db.models.signals import post_init, pre_init
 
 from .models import Article, ArticleAuthor, Author, Image, Section, Tag
 
@@ -113,39 +111,20 @@ def _from_row(connection, model, fields, values):
     return model.from_db(connection.alias, [f.attname for f in fields], values)
 
 
-_JSON_NATIVE = frozenset(
-    {"AutoField", "BigAutoField", "BigIntegerField", "BooleanField", "CharField", "FileField", "ForeignKey",
-     "ImageField", "IntegerField", "JSONField", "OneToOneField", "PositiveIntegerField", "PositiveSmallIntegerField",
-     "SlugField", "SmallIntegerField", "TextField", "URLField", "EmailField"}
-)  # fmt: skip
-
-
-@cache
-def _json_plan(model, fields: tuple) -> tuple[tuple[str, ...], tuple]:
-    """Attribute names, and for each value that json_build_array does not already give as the right Python type
-    (timestamps, dates, decimals...) the field's `to_python`."""
-    converters = tuple(None if f.get_internal_type() in _JSON_NATIVE else f.to_python for f in fields)
-    return tuple(f.attname for f in fields), converters
+def _json_value(field, value):
+    """A value that came through json_build_array: JSON types are already Python, timestamps arrive as ISO text
+    (with their offset), which `to_python` parses."""
+    if value is None or isinstance(field, JSONField):
+        return value
+    return field.to_python(value)
 
 
 def _from_json(connection, model, fields, values):
-    """A model instance from values that came through json_build_array, as `Model.from_db` builds it: every
-    concrete field set, `_state` loaded from `connection`. A page of articles builds about 150 of these (bylines,
-    authors, tags), so without init signals to honour the instance is filled directly instead of through
-    `Model.__init__`; the parity tests compare the result with the ORM's."""
-    attnames, converters = _json_plan(model, fields)
-    if pre_init.has_listeners(model) or post_init.has_listeners(model):
-        converted = [v if c is None or v is None else c(v) for c, v in zip(converters, values, strict=True)]
-        return model.from_db(connection.alias, list(attnames), converted)
-    instance = model.__new__(model)
-    attrs = instance.__dict__
-    for name, convert, value in zip(attnames, converters, values, strict=True):
-        attrs[name] = value if convert is None or value is None else convert(value)
-    state = ModelState()
-    state.adding = False
-    state.db = connection.alias
-    attrs["_state"] = state
-    return instance
+    return model.from_db(
+        connection.alias,
+        [f.attname for f in fields],
+        [_json_value(f, v) for f, v in zip(fields, values, strict=True)],
+    )
 
 
 def _relations_set(connection, article: Article, byline_json: str, tags_json: str) -> None:
