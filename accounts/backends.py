@@ -1,8 +1,8 @@
 """Authentication: readers' JWTs (`JWTAuthentication`) and server-side frontends' API keys (`ApiKeyAuthentication`).
 
 `JWTAuthentication` is simplejwt's, with every check it makes (signature, expiry, token type, the user active, the
-password not changed since the token when so configured); only the user row is fetched by `selectors.user_get_by_id`,
-one plain statement instead of the ORM's compiled query, since it runs on every signed-in request.
+password not changed since the token when so configured); only the user row is fetched by `selectors.user_get_by_id`
+(the accounts app's one read of a user by id, which answers None without a query for an id that cannot exist).
 
 API keys: `X-Api-Key: mh_<prefix>_<secret>`.
 

@@ -6,8 +6,6 @@ import hashlib
 import hmac
 
 from django.contrib.auth import get_user_model
-from django.db import connections, router
-from django.db.models import QuerySet
 
 from .models import ApiKey
 
@@ -24,32 +22,18 @@ def user_get_by_email(*, email: str):
 
 
 def user_get_by_id(*, user_id) -> User | None:
-    """The account `user_id`, or None (also for an id that is not a number). On PostgreSQL one plain statement
-    (every column, built once from model metadata): it runs for every signed-in API request (JWT authentication),
-    and the ORM's compilation of `User.objects.get(pk=...)` costs about four times the round trip. Elsewhere, the
-    ORM."""
+    """The account `user_id`, or None (also for an id that is not a number, or out of the id column's range: no
+    query then). JWT authentication asks it on every signed-in request (`accounts.backends`)."""
     try:
         user_id = int(user_id)
     except (TypeError, ValueError):
         return None
-    if not 0 < user_id < 2**63:  # no account has such an id: no query
+    if not 0 < user_id < 2**63:
         return None
-    connection = connections[router.db_for_read(User)]
-    if connection.vendor != "postgresql":
-        return User.objects.filter(pk=user_id).first()
-    fields = User._meta.concrete_fields
-    q = connection.ops.quote_name
-    # identifiers from model metadata, quoted; the id is a parameter
-    sql = (
-        f"SELECT {', '.join(q(f.column) for f in fields)} FROM {q(User._meta.db_table)} "  # noqa: S608
-        f"WHERE {q(User._meta.pk.column)} = %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id])
-        row = cursor.fetchone()
-    if row is None:
+    try:
+        return User.objects.get(pk=user_id)
+    except User.DoesNotExist:
         return None
-    return User.from_db(connection.alias, [f.attname for f in fields], row)
 
 
 def user_email_taken(*, email: str, exclude_user_id: int | None = None) -> bool:
@@ -57,10 +41,6 @@ def user_email_taken(*, email: str, exclude_user_id: int | None = None) -> bool:
     if exclude_user_id is not None:
         qs = qs.exclude(pk=exclude_user_id)
     return qs.exists()
-
-
-def user_list_for_admin() -> QuerySet:
-    return User.objects.all().prefetch_related("groups")
 
 
 def api_key_hash(raw: str) -> str:
@@ -85,7 +65,3 @@ def api_key_get_active(*, raw: str) -> ApiKey | None:
     if key is None or not hmac.compare_digest(key.key_hash, api_key_hash(raw)):
         return None
     return key
-
-
-def api_key_list() -> QuerySet:
-    return ApiKey.objects.select_related("created_by").order_by("-created_at")

@@ -72,33 +72,8 @@ class Image(TimeStampedModel):
 
 
 class ArticleQuerySet(models.QuerySet):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._byline_and_tags = False
-
     def published(self):
         return self.filter(status=Article.Status.PUBLISHED, published_at__isnull=False)
-
-    def with_byline_and_tags(self):
-        """Load every fetched article's byline (`ordered_article_authors`) and tags (prefetched `tags`) with one
-        more statement, whatever their number (PostgreSQL; see articles.selectors_sql). The selectors use this
-        instead of two `prefetch_related` queries on PostgreSQL."""
-        clone = self._chain()
-        clone._byline_and_tags = True
-        return clone
-
-    def _clone(self):
-        clone = super()._clone()
-        clone._byline_and_tags = self._byline_and_tags
-        return clone
-
-    def _fetch_all(self):
-        fresh = self._result_cache is None
-        super()._fetch_all()
-        if fresh and self._byline_and_tags and issubclass(self._iterable_class, models.query.ModelIterable):
-            from .selectors_sql import article_relations_attach
-
-            article_relations_attach(self._result_cache, using=self.db)
 
 
 class Article(TimeStampedModel):

@@ -19,23 +19,22 @@ from django.db.models.functions import RowNumber
 from cms.core.exceptions import ApplicationError, NotFound, ServiceUnavailable
 
 from .models import Article, ArticleAuthor, Author, Section, Tag
-from .selectors_sql import article_row_get
+
+
+def _byline_prefetch() -> Prefetch:
+    """The byline in order, each link with its author: `article.ordered_article_authors`."""
+    return Prefetch(
+        "article_authors",
+        queryset=ArticleAuthor.objects.select_related("author").order_by("order", "id"),
+        to_attr="ordered_article_authors",
+    )
 
 
 def _with_relations(qs: QuerySet[Article]) -> QuerySet[Article]:
-    """What every article list item needs: section, hero image, authors in byline order, tags. On PostgreSQL the
-    byline and tags come from one statement for the whole list (`with_byline_and_tags`, articles.selectors_sql)
-    instead of two prefetch queries; the objects are the same."""
-    qs = qs.select_related("section", "hero_image")
-    if connections[router.db_for_read(Article)].vendor == "postgresql":
-        return qs.with_byline_and_tags()
-    return qs.prefetch_related(
-        Prefetch(
-            "article_authors",
-            queryset=ArticleAuthor.objects.select_related("author").order_by("order", "id"),
-            to_attr="ordered_article_authors",
-        ),
-        Prefetch("tags", queryset=Tag.objects.order_by("name")),
+    """What every article list item needs: section and hero image (joined), the byline in order with its authors
+    and the tags in name order (one prefetch query each, whatever the number of articles)."""
+    return qs.select_related("section", "hero_image").prefetch_related(
+        _byline_prefetch(), Prefetch("tags", queryset=Tag.objects.order_by("name"))
     )
 
 
@@ -148,17 +147,21 @@ def article_list(
 
 
 def article_get(*, slug: str) -> Article:
-    """A published article by slug; drafts, scheduled and archived articles do not exist for the public.
+    """A published article by slug, with its relations (`_with_relations`); drafts, scheduled and archived articles
+    do not exist for the public."""
+    try:
+        return _with_relations(_public_articles()).get(slug=slug)
+    except Article.DoesNotExist:
+        raise NotFound("Article not found.") from None
 
-    On PostgreSQL one statement loads it with every relation (`selectors_sql.article_row_get`, the same objects
-    and the same visibility rule as the ORM path below, which SQLite uses)."""
-    if connections[router.db_for_read(Article)].vendor == "postgresql":
-        article = article_row_get(slug=slug)
-    else:
-        article = _with_relations(_public_articles()).filter(slug=slug).first()
-    if article is None:
-        raise NotFound("Article not found.")
-    return article
+
+def article_get_with_byline(*, slug: str) -> Article:
+    """A published article by slug with only its byline loaded (`ordered_article_authors`, for the paywall's
+    authorship check), for reads that show no other relation (comments)."""
+    try:
+        return _public_articles().prefetch_related(_byline_prefetch()).get(slug=slug)
+    except Article.DoesNotExist:
+        raise NotFound("Article not found.") from None
 
 
 def article_get_for_preview(*, slug: str, token: str) -> Article:
@@ -180,87 +183,96 @@ def article_related(*, article: Article, limit: int = 5) -> list[Article]:
     return article_related_many(articles=[article], limit=limit)[article.pk]
 
 
-def article_related_many(*, articles: list[Article], limit: int = 5) -> dict[int, list[Article]]:
-    """`article_related` for many articles at once, in a constant number of queries (7) whatever their number:
-    for GraphQL `related` inside lists. Returns {article id: [related articles with list relations loaded]}."""
-    limit = max(0, min(int(limit), 100))
-    ids = [a.pk for a in articles]
-    out: dict[int, list[int]] = {pk: [] for pk in ids}
-    if limit == 0 or not ids:
-        return {pk: [] for pk in ids}
-    depth = 2 * limit + 1  # enough candidates per section/tag to survive excluding the article and its picks
+def _newest_per_group(qs: QuerySet, *, group: str, published_at: str, pk: str, depth: int) -> dict[int, list[tuple]]:
+    """{group value: [(published_at, article id), ...]}: the `depth` newest rows of `qs` per group, in one query."""
+    ranked = (
+        qs.annotate(rn=Window(RowNumber(), partition_by=[F(group)], order_by=[F(published_at).desc(), F(pk).desc()]))
+        .filter(rn__lte=depth)
+        .values_list(group, published_at, pk)
+    )
+    out: dict[int, list[tuple]] = {}
+    for key, when, article_id in ranked:
+        out.setdefault(key, []).append((when, article_id))
+    return out
 
-    through = Article.related_articles.through
-    picked_rows = (
-        through.objects.filter(
+
+def _hand_picked(ids: list[int]) -> dict[int, list[tuple]]:
+    """{article id: [(published_at, id) of its public hand-picked related articles]}."""
+    rows = (
+        Article.related_articles.through.objects.filter(
             from_article_id__in=ids,
             to_article__status=Article.Status.PUBLISHED,
             to_article__published_at__isnull=False,
         )
         .exclude(to_article_id=F("from_article_id"))
-        .values_list("from_article_id", "to_article_id", "to_article__published_at")
+        .values_list("from_article_id", "to_article__published_at", "to_article_id")
     )
     picked: dict[int, list[tuple]] = {pk: [] for pk in ids}
-    for source, target, published_at in picked_rows:
+    for source, published_at, target in rows:
         picked[source].append((published_at, target))
+    return picked
 
+
+def _related_choose(*, article_id: int, picked: list[tuple], candidates: set[tuple], limit: int) -> list[int]:
+    """Hand-picked first (newest first), then the newest candidates; never the article itself, no repeats."""
+    chosen = [pk for _, pk in sorted(picked, reverse=True)[:limit]]
+    for _, pk in sorted(candidates, reverse=True):
+        if len(chosen) >= limit:
+            break
+        if pk != article_id and pk not in chosen:
+            chosen.append(pk)
+    return chosen
+
+
+def article_related_many(*, articles: list[Article], limit: int = 5) -> dict[int, list[Article]]:
+    """`article_related` for many articles at once, in a constant number of queries (7) whatever their number:
+    for GraphQL `related` inside lists. Returns {article id: [related articles with list relations loaded]}."""
+    limit = max(0, min(int(limit), 100))
+    ids = [a.pk for a in articles]
+    if limit == 0 or not ids:
+        return {pk: [] for pk in ids}
+    depth = 2 * limit + 1  # enough candidates per section/tag to survive excluding the article and its picks
+    picked = _hand_picked(ids)
     tag_through = Article.tags.through
     tags_of: dict[int, set[int]] = {pk: set() for pk in ids}
     for article_id, tag_id in tag_through.objects.filter(article_id__in=ids).values_list("article_id", "tag_id"):
         tags_of[article_id].add(tag_id)
     section_ids = {a.section_id for a in articles if a.section_id}
     tag_ids = set().union(*tags_of.values())
-
-    by_section: dict[int, list[tuple]] = {}
-    if section_ids:
-        rows = (
-            _public_articles()
-            .filter(section_id__in=section_ids)
-            .annotate(
-                rn=Window(
-                    RowNumber(), partition_by=[F("section_id")], order_by=[F("published_at").desc(), F("id").desc()]
-                )
-            )
-            .filter(rn__lte=depth)
-            .values_list("section_id", "published_at", "id")
+    by_section = (
+        _newest_per_group(
+            _public_articles().filter(section_id__in=section_ids),
+            group="section_id",
+            published_at="published_at",
+            pk="id",
+            depth=depth,
         )
-        for section_id, published_at, pk in rows:
-            by_section.setdefault(section_id, []).append((published_at, pk))
-    by_tag: dict[int, list[tuple]] = {}
-    if tag_ids:
-        rows = (
+        if section_ids
+        else {}
+    )
+    by_tag = (
+        _newest_per_group(
             tag_through.objects.filter(
                 tag_id__in=tag_ids, article__status=Article.Status.PUBLISHED, article__published_at__isnull=False
-            )
-            .annotate(
-                rn=Window(
-                    RowNumber(),
-                    partition_by=[F("tag_id")],
-                    order_by=[F("article__published_at").desc(), F("article_id").desc()],
-                )
-            )
-            .filter(rn__lte=depth)
-            .values_list("tag_id", "article__published_at", "article_id")
+            ),
+            group="tag_id",
+            published_at="article__published_at",
+            pk="article_id",
+            depth=depth,
         )
-        for tag_id, published_at, pk in rows:
-            by_tag.setdefault(tag_id, []).append((published_at, pk))
-
-    newest_first = lambda row: (row[0], row[1])  # noqa: E731
+        if tag_ids
+        else {}
+    )
+    out: dict[int, list[int]] = {}
     for article in articles:
-        chosen = [pk for _, pk in sorted(picked[article.pk], key=newest_first, reverse=True)[:limit]]
-        if len(chosen) < limit:
-            candidates = set(by_section.get(article.section_id, []))
-            for tag_id in tags_of[article.pk]:
-                candidates.update(by_tag.get(tag_id, []))
-            for _, pk in sorted(candidates, key=newest_first, reverse=True):
-                if len(chosen) >= limit:
-                    break
-                if pk != article.pk and pk not in chosen:
-                    chosen.append(pk)
-        out[article.pk] = chosen
-
+        candidates = set(by_section.get(article.section_id, []))
+        for tag_id in tags_of[article.pk]:
+            candidates.update(by_tag.get(tag_id, []))
+        out[article.pk] = _related_choose(
+            article_id=article.pk, picked=picked[article.pk], candidates=candidates, limit=limit
+        )
     wanted = {pk for chosen in out.values() for pk in chosen}
-    loaded = {a.pk: a for a in _with_relations(Article.objects.filter(pk__in=wanted))} if wanted else {}
+    loaded = _with_relations(Article.objects.filter(pk__in=wanted)).in_bulk() if wanted else {}
     return {pk: [loaded[r] for r in chosen if r in loaded] for pk, chosen in out.items()}
 
 
@@ -268,11 +280,15 @@ def section_list() -> QuerySet[Section]:
     return Section.objects.order_by("ordering", "name")
 
 
+def _get_by_slug(model, *, slug: str):
+    obj = model.objects.filter(slug=slug).first()
+    if obj is None:
+        raise NotFound(f"{model._meta.verbose_name.capitalize()} not found.")
+    return obj
+
+
 def section_get(*, slug: str) -> Section:
-    section = Section.objects.filter(slug=slug).first()
-    if section is None:
-        raise NotFound("Section not found.")
-    return section
+    return _get_by_slug(Section, slug=slug)
 
 
 def tag_list() -> QuerySet[Tag]:
@@ -284,10 +300,7 @@ def author_list() -> QuerySet[Author]:
 
 
 def author_get(*, slug: str) -> Author:
-    author = Author.objects.filter(slug=slug).first()
-    if author is None:
-        raise NotFound("Author not found.")
-    return author
+    return _get_by_slug(Author, slug=slug)
 
 
 def author_latest_articles(*, author: Author, limit: int = 10) -> QuerySet[Article]:
@@ -299,9 +312,6 @@ def author_latest_articles(*, author: Author, limit: int = 10) -> QuerySet[Artic
 def author_latest_articles_many(*, authors: list[Author], limit: int = 10) -> dict[int, list[Article]]:
     """`author_latest_articles` for many authors in a constant number of queries (GraphQL `authors {
     latestArticles }`): bylines ranked per author with a window function, then one load with relations."""
-    from django.db.models import F, Window
-    from django.db.models.functions import RowNumber
-
     limit = max(0, min(int(limit), 100))
     out: dict[int, list[Article]] = {a.pk: [] for a in authors}
     if limit == 0 or not authors:
@@ -325,10 +335,3 @@ def author_latest_articles_many(*, authors: list[Author], limit: int = 10) -> di
         if article_id in loaded:
             out[author_id].append(loaded[article_id])
     return out
-
-
-def content_last_modified() -> datetime | None:
-    """The newest change to public content (for Last-Modified on lists, feeds and sitemaps)."""
-    from django.db.models import Max
-
-    return _public_articles().aggregate(m=Max("updated_at"))["m"]

@@ -22,7 +22,7 @@ from django.utils import timezone
 from cms.core.exceptions import ApplicationError, NotFound
 
 from .models import Article, Comment
-from .selectors_sql import article_row_get
+from .selectors import article_get_with_byline
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -58,16 +58,9 @@ def comments_view_is_public(*, article: Article, user) -> bool:
 
 
 def comment_article_get(*, slug: str) -> Article:
-    """The published article whose comments are asked for (drafts have no public comments). On PostgreSQL the
-    one-statement load of `selectors.article_get` (same visibility rule), which also brings the byline, so the
-    paywall's author check costs no query of its own."""
-    if connections[router.db_for_read(Article)].vendor == "postgresql":
-        article = article_row_get(slug=slug)
-    else:
-        article = Article.objects.published().filter(slug=slug).first()
-    if article is None:
-        raise NotFound("Article not found.")
-    return article
+    """The published article whose comments are asked for (drafts have no public comments), with its byline, so
+    the paywall's author check costs no query of its own."""
+    return article_get_with_byline(slug=slug)
 
 
 def comment_get_any(*, comment_id) -> Comment:

@@ -1,5 +1,5 @@
-"""`accounts.backends.JWTAuthentication`: simplejwt's checks, with the user fetched by `user_get_by_id` (one plain
-statement on PostgreSQL). The same user, the same refusals."""
+"""`accounts.backends.JWTAuthentication`: simplejwt's checks, with the user fetched by `user_get_by_id`.
+The same user, the same refusals."""
 
 import pytest
 from rest_framework.test import APIClient

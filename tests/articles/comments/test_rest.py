@@ -298,14 +298,13 @@ def test_query_count_is_constant_for_a_page_of_threads(api_client, subscriber, a
 def test_query_count_is_pinned(api_client, subscriber, article, seed_comment, django_assert_max_num_queries):
     client = _as(api_client, subscriber)
     _seed_threads(article, seed_comment, 20)
-    # article, subscription entitlement, authorship check (paywall), "any pending comment of mine?", top-level page,
-    # replies; on PostgreSQL the article comes with its byline in one statement, so the authorship check needs no
-    # query of its own. The second request finds the public page in the cache: no thread queries.
-    pg = connection.vendor == "postgresql"
-    with django_assert_max_num_queries(5 if pg else 6):
+    # article, its byline (the paywall's authorship check reads it), subscription entitlement, "any pending comment
+    # of mine?", top-level page, replies; the same on every database. The second request finds the public page in
+    # the cache: no thread queries.
+    with django_assert_max_num_queries(6):
         response = client.get(_list_url(article), {"page_size": 20})
     assert len(response.json()["results"]) == 20
-    with django_assert_max_num_queries(3 if pg else 4):
+    with django_assert_max_num_queries(4):
         again = client.get(_list_url(article), {"page_size": 20})
     assert again.json() == response.json()
 

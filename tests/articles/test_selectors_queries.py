@@ -1,0 +1,155 @@
+"""What the article selectors load, and what it costs: the same plain querysets on every database (select_related
+for section and hero image, one Prefetch each for the ordered byline and the tags), so a detail is 3 queries and a
+list page 3 queries whatever its length, and using any relation afterwards costs none."""
+
+import pickle
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from articles import selectors
+from articles.api.json_ld import article_json_ld_body, article_json_ld_public
+from articles.api.serializers import article_detail_public_representation
+from articles.models import Article
+from cms.core.exceptions import NotFound
+from tests.articles.factories import ArticleFactory, AuthorFactory, SectionFactory, TagFactory
+from tests.articles.graphql.test_queries import _image
+
+pytestmark = pytest.mark.django_db
+
+
+def _relations(article: Article) -> dict:
+    """Everything the renderers read from an article's relations."""
+    return {
+        "section": article.section.name if article.section else None,
+        "hero_image": article.hero_image.renditions if article.hero_image else None,
+        "byline": [(link.order, link.author.name, link.author.links) for link in article.ordered_article_authors],
+        "authors": [author.slug for author in selectors.article_authors(article)],
+        "tags": [tag.name for tag in article.tags.all()],
+    }
+
+
+@pytest.fixture
+def full_article():
+    zed = AuthorFactory(name="Zed", slug="zed", links=[{"label": "Site", "url": "https://zed.example"}])
+    amy = AuthorFactory(name="Amy", slug="amy")
+    navy, army, drones = TagFactory(name="Navy"), TagFactory(name="Army"), TagFactory(name="Drones")
+    return ArticleFactory(
+        section=SectionFactory(name="Coalition SOF"),
+        hero_image=_image(),
+        authors=[zed, amy],  # byline order differs from id and name order
+        tags=[navy, drones, army],  # insertion order differs from name order
+    )
+
+
+def test_detail_loads_every_relation_in_three_queries(full_article, django_assert_num_queries):
+    with django_assert_num_queries(3):  # article (+ section, hero image), byline with authors, tags
+        article = selectors.article_get(slug=full_article.slug)
+        loaded = _relations(article)  # using every relation costs nothing more
+        article_detail_public_representation(article)
+        article_json_ld_public(article=article)
+        article_json_ld_body(article)
+
+    assert loaded == {
+        "section": "Coalition SOF",
+        "hero_image": full_article.hero_image.renditions,
+        "byline": [(0, "Zed", [{"label": "Site", "url": "https://zed.example"}]), (1, "Amy", [])],
+        "authors": ["zed", "amy"],
+        "tags": ["Army", "Drones", "Navy"],
+    }
+    assert article.get_deferred_fields() == {"search_vector"}  # never fetched for the public
+    assert article.published_at.utcoffset() == timedelta(0)
+
+
+def test_a_bare_article_has_empty_relations(django_assert_num_queries):
+    bare = ArticleFactory(section=None)
+
+    with django_assert_num_queries(3):
+        article = selectors.article_get(slug=bare.slug)
+        assert _relations(article) == {"section": None, "hero_image": None, "byline": [], "authors": [], "tags": []}
+
+
+def test_relations_survive_the_snapshot_cache_round_trip(full_article, django_assert_num_queries):
+    """The detail snapshot pickles the article into the cache; its relations must come back with it."""
+    fresh = selectors.article_get(slug=full_article.slug)
+    article = pickle.loads(pickle.dumps(fresh))  # noqa: S301 (our own bytes)
+
+    with django_assert_num_queries(0):
+        assert _relations(article) == _relations(fresh)
+
+
+def test_the_prefetched_tags_stay_the_articles_own(full_article):
+    """Further filtering of `article.tags` queries the article's tags only."""
+    article = selectors.article_get(slug=full_article.slug)
+    ArticleFactory(tags=[TagFactory(name="Elsewhere")])
+
+    assert list(article.tags.filter(name__startswith="E")) == []
+    assert article.tags.count() == 3
+
+
+@pytest.mark.parametrize(
+    "status, published_at",
+    [
+        (Article.Status.DRAFT, None),
+        (Article.Status.SCHEDULED, timezone.now() + timedelta(days=1)),
+        (Article.Status.ARCHIVED, timezone.now()),
+        (Article.Status.PUBLISHED, None),
+    ],
+)
+def test_only_published_articles_are_found(status, published_at):
+    hidden = ArticleFactory()
+    Article.objects.filter(pk=hidden.pk).update(status=status, published_at=published_at)
+
+    with pytest.raises(NotFound):
+        selectors.article_get(slug=hidden.slug)
+    with pytest.raises(NotFound):
+        selectors.article_get_with_byline(slug=hidden.slug)
+    assert list(selectors.article_list()) == []
+
+
+@pytest.mark.parametrize("slug", ["nope", "x' OR '1'='1", "a" * 400])
+def test_unknown_and_hostile_slugs_are_not_found(slug):
+    ArticleFactory()
+
+    with pytest.raises(NotFound):
+        selectors.article_get(slug=slug)
+
+
+def test_the_comments_article_brings_its_byline_only(full_article, django_assert_num_queries):
+    with django_assert_num_queries(2):  # article, byline with authors
+        article = selectors.article_get_with_byline(slug=full_article.slug)
+        assert [link.author.name for link in article.ordered_article_authors] == ["Zed", "Amy"]
+
+
+def _seed_list(n: int) -> None:
+    authors, tags = AuthorFactory.create_batch(3), TagFactory.create_batch(3)
+    for i in range(n):
+        ArticleFactory(section=SectionFactory(), authors=authors[: i % 4], tags=tags[: (i + 1) % 4])
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_a_list_page_costs_three_queries_for_1_or_50_articles(n, django_assert_max_num_queries):
+    _seed_list(n)
+
+    with django_assert_max_num_queries(3):  # articles (+ section, hero image), bylines, tags
+        page = list(selectors.article_list()[:50])
+        loaded = [_relations(article) for article in page]
+
+    assert len(page) == n
+    for article, relations in zip(page, loaded, strict=True):
+        expected_byline = list(article.article_authors.order_by("order", "id").values_list("author__slug", flat=True))
+        assert relations["authors"] == expected_byline
+        assert relations["tags"] == sorted(t.name for t in article.tags.all())
+
+
+def test_chained_and_value_querysets_keep_their_cost(full_article, django_assert_num_queries):
+    qs = selectors.article_list()
+
+    with django_assert_num_queries(3):
+        first = qs.filter(section=full_article.section)[:1][0]
+        assert [t.name for t in first.tags.all()] == ["Army", "Drones", "Navy"]
+    with django_assert_num_queries(1):  # values() rows are not articles: nothing to prefetch
+        assert list(qs.values_list("slug", flat=True)) == [full_article.slug]
+    with django_assert_num_queries(1):  # an empty page prefetches nothing
+        assert list(qs.filter(slug="nope")) == []
