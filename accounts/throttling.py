@@ -187,10 +187,6 @@ class CounterRateThrottle(throttling.SimpleRateThrottle):
     Cloudflare and nginx-style limiters use: exact at window boundaries, never lets through more than the rate
     over any window by more than the interpolation error). One cache round trip per request
     (`cms.core.cache.window_counter_hit`); a refused request is not counted; a cache outage lets requests through.
-
-    That round trip also carries the cache reads the view is about to make, when the view names them
-    (`cache_prefetch_keys(request)`): the values land in `request.cache_prefetched` (see
-    `articles.api.views.ArticleDetailApi`), so a throttled request that reads the cache costs one round trip.
     """
 
     cache_format = "throttle:%(scope)s:%(ident)s"
@@ -205,13 +201,10 @@ class CounterRateThrottle(throttling.SimpleRateThrottle):
         window = self.duration
         index = int(self.now // window)
         current_key = f"{self.key}:{index}"
-        prefetch = _cache_prefetch_keys(request, view)
-        counts = window_counter_hit(current_key, f"{self.key}:{index - 1}", timeout=2 * window, also_get=prefetch)
+        counts = window_counter_hit(current_key, f"{self.key}:{index - 1}", timeout=2 * window)
         if counts is None:
             return True
-        current, previous, fetched = counts
-        if prefetch:
-            request.cache_prefetched = fetched
+        current, previous = counts
         elapsed = (self.now % window) / window  # share of the current window gone
         estimate = previous * (1 - elapsed) + current
         if estimate <= self.num_requests:
@@ -234,14 +227,6 @@ class CounterRateThrottle(throttling.SimpleRateThrottle):
 
     def wait(self):
         return getattr(self, "_wait", None)
-
-
-def _cache_prefetch_keys(request, view) -> tuple[str, ...]:
-    """The cache keys the view will read (only for the first throttle that reaches the cache)."""
-    keys_for = getattr(view, "cache_prefetch_keys", None)
-    if keys_for is None or hasattr(request, "cache_prefetched"):
-        return ()
-    return tuple(keys_for(request))
 
 
 class ClientIpMixin:

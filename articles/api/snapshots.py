@@ -24,7 +24,7 @@ from articles import selectors
 from articles.api.json_ld import article_json_ld_body, article_json_ld_public
 from articles.api.serializers import article_detail_public_representation
 from articles.models import Article
-from cms.api.caching import generation_cached, generation_keys
+from cms.api.caching import generation_cached
 
 
 @dataclass(frozen=True)
@@ -44,15 +44,8 @@ def _key(slug: str) -> str:
     return f"article-detail:v1:{slug}"
 
 
-def article_detail_snapshot_keys(*, slug: str) -> list[str]:
-    """The cache keys `article_detail_snapshot` reads, for a caller that reads them ahead (the throttle's round
-    trip, see accounts.throttling.CounterRateThrottle)."""
-    return generation_keys(_key(slug))
-
-
-def article_detail_snapshot(*, slug: str, prefetched: dict | None = None) -> ArticleSnapshot:
-    """The published article `slug` and its public rendering (NotFound if it is not public). `prefetched`: what
-    `cache.get_many(article_detail_snapshot_keys(slug=slug))` returned, read ahead; None to read it here."""
+def article_detail_snapshot(*, slug: str) -> ArticleSnapshot:
+    """The published article `slug` and its public rendering (NotFound if it is not public)."""
 
     def build() -> ArticleSnapshot:
         article = selectors.article_get(slug=slug)
@@ -63,7 +56,7 @@ def article_detail_snapshot(*, slug: str, prefetched: dict | None = None) -> Art
             json_ld_body=article_json_ld_body(article),
         )
 
-    return generation_cached(_key(slug), build, prefetched=prefetched)
+    return generation_cached(_key(slug), build)
 
 
 def article_detail_snapshot_forget(*, article_id: int, **_kwargs) -> None:

@@ -15,7 +15,7 @@ from accounts.throttling import SearchRateThrottle
 from articles import selectors
 from articles.api import serializers as s
 from articles.api.json_ld import article_json_ld, json_ld_for_access
-from articles.api.snapshots import article_detail_snapshot, article_detail_snapshot_keys
+from articles.api.snapshots import article_detail_snapshot
 from cms.api.caching import PublicCacheMixin
 from cms.api.pagination import MAX_PAGE_SIZE, keyset_paginate, page_link
 from cms.api.params import query_string_check_utf8
@@ -103,7 +103,7 @@ class ArticleDetailApi(APIView):
         params = _validated(s.ArticleDetailInputSerializer, request) if request.GET else {}
         if params.get("preview"):
             return self._preview(slug=slug, token=params["preview"])
-        snapshot = article_detail_snapshot(slug=slug, prefetched=getattr(request, "cache_prefetched", None))
+        snapshot = article_detail_snapshot(slug=slug)
         article = snapshot.article
         reader = reader_resolve(request)
         decision = access_decide(reader=reader, article=article, record=request.method == "GET")
@@ -117,12 +117,6 @@ class ArticleDetailApi(APIView):
             paywall=paywall_payload(decision=decision, reader=reader),
         )
         return reader_token_attach(Response(data), reader)
-
-    def cache_prefetch_keys(self, request) -> list[str]:
-        """Read the article's snapshot in the throttle's cache round trip (accounts.throttling)."""
-        if "preview" in request.GET:
-            return []
-        return article_detail_snapshot_keys(slug=self.kwargs["slug"])
 
     def _preview(self, *, slug: str, token: str) -> Response:
         article = selectors.article_get_for_preview(slug=slug, token=token)

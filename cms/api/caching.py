@@ -51,10 +51,10 @@ def content_generation_bump(**_kwargs) -> int | None:
     return generation
 
 
-def generation_get(key: str, *, prefetched: dict | None = None) -> tuple[int, object | None]:
-    """(current content generation, the value stored under `key` for it or None): one cache round trip on a hit,
-    none when `prefetched` already holds what `cache.get_many(generation_keys(key))` returned."""
-    found = prefetched if prefetched is not None else cache.get_many(generation_keys(key))
+def generation_get(key: str) -> tuple[int, object | None]:
+    """(current content generation, the value stored under `key` for it or None): one cache round trip on a hit
+    (the generation and the entry are read together)."""
+    found = cache.get_many([GENERATION_KEY, key])
     generation = found.get(GENERATION_KEY)
     if generation is None:
         generation = content_generation()
@@ -64,25 +64,17 @@ def generation_get(key: str, *, prefetched: dict | None = None) -> tuple[int, ob
     return generation, None
 
 
-def generation_keys(key: str) -> list[str]:
-    """The cache keys `generation_get(key)` reads (for callers that fetch them ahead, see `prefetched`)."""
-    return [GENERATION_KEY, key]
-
-
 def generation_set(key: str, generation: int, value, *, timeout: int = PAGE_TIMEOUT) -> None:
     """Store `value` under `key` for `generation` (read with generation_get BEFORE computing the value, so a bump
     during the computation only makes the entry stale sooner)."""
     cache.set(key, (generation, value), timeout=timeout)
 
 
-def generation_cached(
-    key: str, build: Callable[[], object], *, timeout: int = PAGE_TIMEOUT, prefetched: dict | None = None
-):
+def generation_cached(key: str, build: Callable[[], object], *, timeout: int = PAGE_TIMEOUT):
     """`build()`'s value, cached under `key` for the current content generation: a hit costs one cache round trip
-    (the generation and the entry are read together; none with `prefetched`, see `generation_get`), a bump of the
-    generation makes every entry stale at once. Exceptions from `build()` (e.g. NotFound) propagate and nothing is
-    cached. A cache outage means a rebuild."""
-    generation, value = generation_get(key, prefetched=prefetched)
+    (the generation and the entry are read together), a bump of the generation makes every entry stale at once.
+    Exceptions from `build()` (e.g. NotFound) propagate and nothing is cached. A cache outage means a rebuild."""
+    generation, value = generation_get(key)
     if value is not None:
         return value
     value = build()

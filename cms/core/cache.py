@@ -3,51 +3,46 @@
 Django's `RedisCache` raises `redis.ConnectionError` from every call while Redis is down, and the cache sits under
 throttling, the meter policy and the public page cache, so one Redis restart would turn every read into a 500.
 Nothing that must be correct lives in the cache (the meter and subscriptions are in PostgreSQL), so
-`TolerantRedisCache` logs the error and answers like an empty cache: reads miss, writes are dropped.
+`TolerantRedisCache` logs the error and answers like an empty cache: reads miss, writes are dropped. It is Django's
+`RedisCache` as it is, with its public methods wrapped; nothing of Django's private client is replaced.
 
 A short circuit breaker keeps an outage cheap: after a failure the backend skips Redis for `BREAKER_SECONDS`
 (per process) instead of paying a connect timeout on every call; the first call after that tries again, so the
 service recovers by itself within a couple of seconds of Redis returning.
+
+The throttles' fixed-window counters (`window_counter_hit`) take one round trip (a pipelined INCR, EXPIRE, GET)
+through a redis-py client of their own, built with redis-py's public API from the cache's own LOCATION and
+OPTIONS: Django's `incr` alone is two round trips (EXISTS, INCRBY), and add + incr + get four.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
-from collections.abc import Sequence
+from functools import cached_property
 from typing import NamedTuple
 
+import redis
 from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
 BREAKER_SECONDS = 2.0
-
-
-class _ReusedClient(RedisCacheClient):
-    """Django builds a new `redis.Redis` object for every cache call (about 0.3 ms of Python each: it copies the
-    response-callback table); this keeps one per connection pool. `redis.Redis` is thread-safe over its pool."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._clients: dict = {}
-
-    def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)
-        client = self._clients.get(id(pool))
-        if client is None:
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
-        return client
+_NOT_CONNECTION_OPTIONS = ("pool_class", "parser_class", "serializer")  # Django's own OPTIONS, not redis-py's
 
 
 class TolerantRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
-        self._class = _ReusedClient
         self._open_until = 0.0
+        # the write server (Django writes to the first of a list of servers) and the connection options
+        self._counter_url = re.split("[;,]", server)[0] if isinstance(server, str) else server[0]
+        options = params.get("OPTIONS", {})
+        self._counter_options = {k: v for k, v in options.items() if k not in _NOT_CONNECTION_OPTIONS}
 
     def _call(self, name: str, fallback, fn):
         if time.monotonic() < self._open_until:
@@ -97,27 +92,22 @@ class TolerantRedisCache(RedisCache):
     def clear(self):
         return self._call("clear", False, lambda: super(TolerantRedisCache, self).clear())
 
-    def window_hit(
-        self, current_key: str, previous_key: str, *, timeout: int, also_get: Sequence[str] = ()
-    ) -> WindowHit | None:
-        """INCR `current_key` (expiring after `timeout`), read `previous_key` and get `also_get`'s values, in one
-        round trip (a pipeline). None when Redis is unavailable."""
-        current_key, previous_key = self.make_and_validate_key(current_key), self.make_and_validate_key(previous_key)
-        made = {self.make_and_validate_key(key): key for key in also_get}
+    @cached_property
+    def _counters(self) -> redis.Redis:
+        return redis.Redis.from_url(self._counter_url, **self._counter_options)
+
+    def window_hit(self, current_key: str, previous_key: str, *, timeout: int) -> WindowHit | None:
+        """INCR `current_key` (expiring after `timeout`) and read `previous_key`, in one round trip (a pipeline).
+        None when Redis is unavailable. The values are plain integers, which Django's `get`/`decr` read as such."""
+        current_key, previous_key = self.make_key(current_key), self.make_key(previous_key)
 
         def hit():
-            pipe = self._cache.get_client(current_key, write=True).pipeline(transaction=False)
+            pipe = self._counters.pipeline(transaction=False)
             pipe.incr(current_key)
             pipe.expire(current_key, timeout)
             pipe.get(previous_key)
-            if made:
-                pipe.mget(list(made))
-            current, _, previous, *rest = pipe.execute()
-            fetched = {}
-            if made:
-                loads = self._cache._serializer.loads
-                fetched = {made[k]: loads(v) for k, v in zip(made, rest[0], strict=True) if v is not None}
-            return WindowHit(int(current), int(previous or 0), fetched)
+            current, _, previous = pipe.execute()
+            return WindowHit(int(current), int(previous or 0))
 
         return self._call("window_hit", None, hit)
 
@@ -125,29 +115,24 @@ class TolerantRedisCache(RedisCache):
 class WindowHit(NamedTuple):
     current: int  # hits in the current fixed window, this one included
     previous: int  # hits in the previous window
-    fetched: dict  # the values of `also_get` that exist (like cache.get_many)
 
 
-def window_counter_hit(
-    current_key: str, previous_key: str, *, timeout: int, cache=None, also_get: Sequence[str] = ()
-) -> WindowHit | None:
+def window_counter_hit(current_key: str, previous_key: str, *, timeout: int, cache=None) -> WindowHit | None:
     """Count one hit in a fixed-window counter and read the previous window's count, or None when the cache is
-    unavailable (callers fail open). `also_get` rides along: the values of those keys, read in the same round trip
-    (a request's throttle check carries the reads its view is about to make, see `CounterRateThrottle`).
+    unavailable (callers fail open).
 
     One Redis round trip with `TolerantRedisCache`; other backends (the embedded default's in-process cache) use
-    add + incr + get + get_many, which are atomic per key there too. The counter is an integer (never pickled), so
-    Redis-side INCR works on it.
+    add + incr + get, which are atomic per key there too. The counter is an integer (never pickled), so Redis-side
+    INCR works on it.
     """
     cache = cache or caches["default"]  # the backend itself (django.core.cache.cache is a proxy)
     if isinstance(cache, TolerantRedisCache):
-        return cache.window_hit(current_key, previous_key, timeout=timeout, also_get=also_get)
+        return cache.window_hit(current_key, previous_key, timeout=timeout)
     for _ in range(2):  # a second try covers a key that expired between add and incr
         cache.add(current_key, 0, timeout=timeout)
         try:
             current = cache.incr(current_key)
         except ValueError:
             continue
-        fetched = cache.get_many(list(also_get)) if also_get else {}
-        return WindowHit(int(current), int(cache.get(previous_key) or 0), fetched)
+        return WindowHit(int(current), int(cache.get(previous_key) or 0))
     return None

@@ -107,7 +107,43 @@ def test_redis_takes_one_round_trip(monkeypatch):
     if not isinstance(backend, TolerantRedisCache):
         pytest.skip("the one-round-trip path is Redis's (CI); the in-process cache has no round trips")
     calls = []
-    monkeypatch.setattr(backend, "window_hit", lambda *a, **k: calls.append(a) or WindowHit(1, 0, {}))
+    monkeypatch.setattr(backend, "window_hit", lambda *a, **k: calls.append(a) or WindowHit(1, 0))
     clock = _Clock(6_000_000 * 60 + 5.0)
     assert _hits(_throttle("5/min", clock), 1) == [True]
     assert len(calls) == 1
+
+
+def test_redis_counts_in_one_pipeline_that_django_reads_back(monkeypatch):
+    """The counter pipeline (a redis-py client of the backend's own) writes plain integers under Django's keys:
+    `cache.get` reads them and `cache.decr` (a refused request) works on them."""
+    from django.core.cache import caches
+    from redis.client import Pipeline
+
+    from cms.core.cache import TolerantRedisCache, window_counter_hit
+
+    backend = caches["default"]
+    if not isinstance(backend, TolerantRedisCache):
+        pytest.skip("the pipeline is Redis's (CI)")
+    pipelines = []
+    real = Pipeline.execute
+    monkeypatch.setattr(Pipeline, "execute", lambda self, *a, **k: pipelines.append(1) or real(self, *a, **k))
+    cache.set("t:prev", 4)
+
+    assert window_counter_hit("t:cur", "t:prev", timeout=60) == (1, 4)
+    assert window_counter_hit("t:cur", "t:prev", timeout=60) == (2, 4)
+    assert len(pipelines) == 2
+    assert cache.get("t:cur") == 2
+    assert cache.decr("t:cur") == 1
+
+
+def test_an_unreachable_redis_lets_requests_through():
+    import socket
+
+    from cms.core.cache import TolerantRedisCache, window_counter_hit
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    backend = TolerantRedisCache(f"redis://127.0.0.1:{port}/0", {"OPTIONS": {"socket_connect_timeout": 0.2}})
+
+    assert window_counter_hit("t:cur", "t:prev", timeout=60, cache=backend) is None

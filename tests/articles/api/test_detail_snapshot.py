@@ -76,33 +76,8 @@ def test_the_cached_instance_never_sends_the_body_to_a_reader_without_access(api
     assert "articleBody" not in response.json()["json_ld"]
 
 
-def test_the_snapshot_is_read_in_the_throttles_cache_round_trip(api_client, monkeypatch):
-    """The throttle's counter round trip also fetches the snapshot and the content generation
-    (`ArticleDetailApi.cache_prefetch_keys`), so the view itself reads nothing from the cache."""
-    from cms.api import caching
-
-    article = ArticleFactory()
-    _detail(api_client.__class__(), article)  # warms the snapshot
-    reads = []
-    real = caching.cache
-
-    class Spy:
-        def __getattr__(self, name):
-            return getattr(real, name)
-
-        def get_many(self, keys, *args, **kwargs):
-            reads.append(keys)
-            return real.get_many(keys, *args, **kwargs)
-
-    monkeypatch.setattr(caching, "cache", Spy())
-
-    response = _detail(api_client.__class__(), article)
-
-    assert response.status_code == 200 and response.json()["title"] == article.title
-    assert reads == []
-
-
-def test_a_warm_detail_is_one_redis_round_trip(api_client, monkeypatch):
+def test_a_warm_detail_is_two_redis_round_trips(api_client, monkeypatch):
+    """The throttle's counter pipeline, then one read of the content generation and the snapshot together."""
     from django.core.cache import caches
     from redis.client import Pipeline, Redis
 
@@ -124,10 +99,10 @@ def test_a_warm_detail_is_one_redis_round_trip(api_client, monkeypatch):
     response = _detail(api_client.__class__(), article)
 
     assert response.status_code == 200 and response.json()["access"]["granted"] is True
-    assert trips == ["pipeline"]
+    assert trips == ["pipeline", "MGET"]
 
 
-def test_preview_requests_do_not_prefetch_the_public_snapshot(api_client):
+def test_preview_requests_do_not_use_the_public_snapshot(api_client):
     """A draft read with a preview token never goes through the public snapshot (it is not public)."""
     from articles.services.preview import preview_token_create
 
