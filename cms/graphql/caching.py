@@ -5,13 +5,15 @@
    so a successfully validated document is kept in an LRU keyed by both. Clients send the same few queries.
 
 2. Public query responses (the Django cache, per content generation): a query whose root fields are all content
-   (`PUBLIC_ROOT_FIELDS`) and whose execution never looked at the reader is the same for everyone, like a REST list.
-   Its JSON answer is stored under a hash of (query, variables, operation name, limits) and the content generation,
-   so any content change purges it at once (cms.api.caching). "Never looked at the reader" is observed, not
-   guessed: `request_reader` marks the request, and during execution `request.user` is a lazy object that marks it
-   when evaluated; a marked, failed or non-200 answer is never stored. Entries also expire after
-   `RESPONSE_TIMEOUT` seconds, which bounds staleness of counters that change without a content event
-   (`commentCount`). Throttling and the request checks still run for every request; only execution is skipped.
+   (`PUBLIC_ROOT_FIELDS`), sent by a request that carries no identity (`request_identified`: no bearer token, no
+   session cookie) and whose execution never resolved the reader (`request_reader` marks the request, e.g. for
+   `body` or `access`, which depend on the reader token), is the same for every such request, like a REST list. Its
+   JSON answer is stored under a hash of (query, variables, operation name, limits) and the content generation, so
+   any content change purges it at once (cms.api.caching). Requests with an identity are neither served from it nor
+   stored in it, so a resolver that reads `request.user` can never leak one reader's answer to another. A marked,
+   failed or non-200 answer is never stored. Entries also expire after `RESPONSE_TIMEOUT` seconds, which bounds
+   staleness of counters that change without a content event (`commentCount`). Throttling and the request checks
+   still run for every request; only execution is skipped.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from collections import OrderedDict
 from threading import Lock
 
 from django.conf import settings
-from django.utils.functional import SimpleLazyObject, empty
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -88,28 +89,10 @@ def reader_dependent(request) -> bool:
     return getattr(request, _READER_MARK, False)
 
 
-def user_watch(request):
-    """Replace `request.user` by a lazy object that marks the request reader-dependent when a resolver evaluates it
-    (`user.is_authenticated`, `if user`, ...); returns the original, for `user_unwatch`."""
-    original = getattr(request, "user", None)
-    if original is None:  # no user to look at (a request outside the middleware stack)
-        return None
-
-    def evaluate():
-        reader_dependency_mark(request)
-        if isinstance(original, SimpleLazyObject):
-            if original._wrapped is empty:
-                original._setup()
-            return original._wrapped
-        return original
-
-    request.user = SimpleLazyObject(evaluate)
-    return original
-
-
-def user_unwatch(request, original) -> None:
-    if original is not None:
-        request.user = original
+def request_identified(request) -> bool:
+    """Whether the request says who is asking (a bearer token, or a session cookie that may carry a signed-in
+    user): such requests never use the public answer cache. Reads no session and no user."""
+    return bool(getattr(request, "_mh_bearer", False)) or settings.SESSION_COOKIE_NAME in request.COOKIES
 
 
 def response_key(query: str, variables: dict | None, operation_name: str | None) -> str:

@@ -47,11 +47,10 @@ from .caching import (
     is_public_operation,
     is_search_operation,
     reader_dependent,
+    request_identified,
     response_get,
     response_key,
     response_put,
-    user_unwatch,
-    user_watch,
     validated_documents,
 )
 from .context import request_reader_used
@@ -301,7 +300,12 @@ class MastheadGraphQLView(GraphQLView):
         public = None
         document = self._document(query)
         request._mh_graphql_document = document  # execute_graphql_request reuses it (no second parse of a bad query)
-        if isinstance(document, DocumentNode) and not show_graphiql and is_public_operation(document, operation_name):
+        if (
+            isinstance(document, DocumentNode)
+            and not show_graphiql
+            and not request_identified(request)
+            and is_public_operation(document, operation_name)
+        ):
             key = response_key(query, variables, operation_name)
             generation, cached = response_get(key)
             if cached is not None:
@@ -384,7 +388,6 @@ class MastheadGraphQLView(GraphQLView):
         }
         if self.execution_context_class:
             options["execution_context_class"] = self.execution_context_class
-        watched = user_watch(request)  # evaluating request.user marks the answer reader-dependent (not cached)
         try:
             if is_mutation and settings.GRAPHENE.get("ATOMIC_MUTATIONS", False):
                 with transaction.atomic():
@@ -397,8 +400,6 @@ class MastheadGraphQLView(GraphQLView):
             raise RequestError(400, "The query is nested too deeply.", Code.MAX_DEPTH) from None
         except Exception as e:  # noqa: BLE001 - answered as a masked error and logged by format_error
             return ExecutionResult(errors=[e])
-        finally:
-            user_unwatch(request, watched)
         if result.errors and result.data is None:  # variable coercion failed before any resolver ran
             _coded([e for e in result.errors if not e.path], Code.BAD_VARIABLES)
         return result

@@ -1,5 +1,6 @@
 """/graphql/ caches: validated documents per process, and public answers per content generation. The public cache
-must never hand one reader's answer to another: anything that looks at the reader is not cached."""
+must never hand one reader's answer to another: only requests without an identity use it, and an answer that
+resolved the reader (its token) is not stored."""
 
 from __future__ import annotations
 
@@ -74,19 +75,30 @@ def test_a_resolver_that_looks_at_the_user_is_not_cached(subscriber, reader):
     assert _post(query, token=str(AccessToken.for_user(reader)))[1]["data"]["me"]["email"] == reader.email
 
 
-def test_user_watch_marks_the_request_when_the_user_is_evaluated(rf, reader):
-    from cms.graphql.caching import reader_dependent, user_unwatch, user_watch
+def test_requests_with_an_identity_neither_read_nor_fill_the_cache(subscriber, client):
+    """A bearer token or a session cookie: executed every time, never stored, whatever the resolvers look at."""
+    ArticleFactory(title="Before")
+    token = str(AccessToken.for_user(subscriber))
+    with CaptureQueriesContext(connection) as bearer:
+        assert _post(LIST, token=token)[0].status_code == 200
+    assert bearer.captured_queries  # executed
+    article = Article.objects.get()
+    Article.objects.filter(pk=article.pk).update(title="Changed without a content event")
+    # an anonymous request right after: the bearer's answer was not stored, so it sees the row as it is now
+    assert _post(LIST)[1]["data"]["articles"]["edges"][0]["node"]["title"] == "Changed without a content event"
+    # a session client is not served the anonymous answer now cached
+    client.force_login(subscriber)
+    with CaptureQueriesContext(connection) as session:
+        response = client.post("/graphql/", json.dumps({"query": LIST}), content_type="application/json")
+    assert response.status_code == 200 and session.captured_queries
 
-    request = rf.get("/graphql/")
-    request.user = reader
-    original = user_watch(request)
-    assert not reader_dependent(request)
-    getattr(request, "user", None)  # fetching the attribute alone is not a look at the reader
-    assert not reader_dependent(request)
-    assert request.user.is_authenticated  # evaluating it is
-    assert reader_dependent(request)
-    user_unwatch(request, original)
-    assert request.user is reader
+
+def test_an_anonymous_public_answer_is_served_to_the_next_anonymous_request():
+    ArticleFactory()
+    _post(LIST)
+    with CaptureQueriesContext(connection) as queries:
+        assert _post(LIST)[0].status_code == 200
+    assert queries.captured_queries == []
 
 
 def test_validated_documents_are_reused_and_limits_are_part_of_the_key(settings):
