@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model, password_validation
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -223,17 +222,19 @@ def _token_invalid() -> ApplicationError:
 
 
 def token_refresh(*, refresh: str) -> TokenPair:
-    """Rotate a refresh token: the old one is blacklisted, so presenting it again is refused."""
-    from rest_framework.exceptions import AuthenticationFailed
+    """Rotate a refresh token: the old one is blacklisted, so presenting it again is refused.
+
+    Every way simplejwt's serializer refuses a token is one answer (401 token_invalid): TokenError (malformed,
+    expired, wrong type, blacklisted), AuthenticationFailed (InvalidToken; an inactive user), ValidationError (an
+    empty token) and User.DoesNotExist (the token of a deleted user, which the serializer looks up with `get`)."""
+    from rest_framework.exceptions import AuthenticationFailed, ValidationError
     from rest_framework_simplejwt.exceptions import TokenError
     from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
     serializer = TokenRefreshSerializer(data={"refresh": refresh or ""})
     try:
         serializer.is_valid(raise_exception=True)
-    except (TokenError, AuthenticationFailed) as exc:
-        raise _token_invalid() from exc
-    except Exception as exc:  # the serializer wraps TokenError in InvalidToken (an AuthenticationFailed) or 400
+    except (TokenError, AuthenticationFailed, ValidationError, User.DoesNotExist) as exc:
         raise _token_invalid() from exc
     data = serializer.validated_data
     return TokenPair(access=data["access"], refresh=data.get("refresh", refresh))
@@ -437,38 +438,3 @@ def api_key_touch(*, key: ApiKey, every_seconds: int = 60) -> None:
         return
     ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
     key.last_used_at = now
-
-
-# --- demo ------------------------------------------------------------------------------------------------------
-
-DEMO_ACCOUNTS = (  # noqa: S105 - published demo logins for the embedded default
-    # role, email, password, display name, staff, superuser, group
-    ("reader", "reader@masthead.local", "demo-reader-2024", "Demo Reader", False, False, None),
-    ("subscriber", "subscriber@masthead.local", "demo-subscriber-2024", "Demo Subscriber", False, False, None),
-    ("editor", "editor@masthead.local", "demo-editor-2024", "Demo Editor", True, False, "Editor"),
-    ("contributor", "contributor@masthead.local", "demo-contrib-2024", "Demo Contributor", True, False, "Contributor"),
-    ("admin", "admin@masthead.local", "demo-admin-2024", "Demo Admin", True, True, None),
-)
-
-
-def demo_accounts_ensure() -> list[tuple[str, str, str]]:
-    """Create (or reset) the demo logins, all verified with known passwords. Idempotent.
-
-    Returns [(role, email, password), ...] for printing. The subscriber's subscription is added by billing's seed.
-    """
-    result = []
-    now = timezone.now()
-    with transaction.atomic():
-        for role, email, password, display_name, is_staff, is_superuser, group in DEMO_ACCOUNTS:
-            user = user_get_by_email(email=email) or User(email=email)
-            user.display_name = user.display_name or display_name
-            user.is_staff, user.is_superuser, user.is_active = is_staff, is_superuser, True
-            user.email_verified_at = user.email_verified_at or now
-            if not user.check_password(password):
-                user.set_password(password)
-            user.save()
-            if group:
-                user.groups.add(Group.objects.get_or_create(name=group)[0])
-            throttling.login_lock_clear(email=email)
-            result.append((role, email, password))
-    return result

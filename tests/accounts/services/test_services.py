@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 import cms.settings.base as base_settings
-from accounts import services
+from accounts import demo, services
 from cms.core.exceptions import ApplicationError
 from tests.accounts.factories import UserFactory
 
@@ -32,8 +32,8 @@ def test_api_key_classes_are_in_rest_framework_defaults():
 
 @pytest.mark.django_db
 def test_demo_accounts_are_idempotent_verified_and_can_log_in(api_client):
-    first = services.demo_accounts_ensure()
-    second = services.demo_accounts_ensure()
+    first = demo.demo_accounts_ensure()
+    second = demo.demo_accounts_ensure()
     assert first == second
     roles = {role: (email, password) for role, email, password in first}
     assert set(roles) == {"reader", "subscriber", "editor", "contributor", "admin"}
