@@ -25,7 +25,7 @@ from articles.models import Article
 SUBSCRIBER_EMAIL = "subscriber@masthead.local"
 EDITOR_EMAIL = "editor@masthead.local"
 
-# Used only when `accounts.services.demo_accounts_ensure` is not available.
+# Used only when `accounts.demo.demo_accounts_ensure` is not available.
 _FALLBACK_ACCOUNTS = (
     ("editor", EDITOR_EMAIL, "demo-editor-2024", "Editor"),
     ("contributor", "contributor@masthead.local", "demo-contributor-2024", "Contributor"),
@@ -92,14 +92,14 @@ class Command(BaseCommand):
         out("")
         out("URLs:")
         out(f"  admin      {base}/admin/")
-        out(f"  API docs   {base}/api/docs/  (schema {base}/api/schema/)")
+        out(f"  API docs   {base}/api/docs/  {base}/api/redoc/  (schema {base}/api/schema/)")
         out(f"  articles   {base}/api/v1/articles/  (reference: {base}/api/v1/articles/{summary.reference_slug}/)")
         out(f"  GraphQL    {base}/graphql/")
         out(f"  feeds      {base}/feeds/latest/  {base}/feeds/latest/atom/  {base}/sitemap.xml")
         out(f"  health     {base}/healthz")
 
     def _accounts_ensure(self) -> list[tuple[str, str, str]]:
-        ensure = _optional("accounts.services", "demo_accounts_ensure")
+        ensure = _optional("accounts.demo", "demo_accounts_ensure")
         if ensure is not None:
             return list(ensure())
         # Minimal fallback: the two staff roles, so the admin can be used.
