@@ -39,7 +39,6 @@ INSTALLED_APPS = [
     "corsheaders",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
-    "django_filters",
     "drf_spectacular",
     "graphene_django",
     "simple_history",
@@ -208,7 +207,6 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "cms.api.schema.MastheadAutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "cms.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "accounts.throttling.ApiKeyRateThrottle",  # the "apikey" rate for X-Api-Key requests
