@@ -108,6 +108,9 @@ def _coded(errors, code: str):
 
 
 class MastheadGraphQLView(GraphQLView):
+    # graphene-django's page with its assets from our static files (cms/static/graphiql/), not a CDN
+    graphiql_template = "graphql/graphiql.html"
+
     def __init__(self, **kwargs):
         # graphene-django adds its DjangoDebugMiddleware (cursor instrumentation around every resolver) when DEBUG is
         # on at import time; the endpoint runs without it in every environment.

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc as static files: /api/docs/ and /api/redoc/ need no CDN
     "graphene_django",
     "simple_history",
     "django_prose_editor",
@@ -176,7 +177,8 @@ USE_TZ = True
 
 # --- Static and media -------------------------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))  # where collectstatic writes
+STATICFILES_DIRS = [BASE_DIR / "cms" / "static"]  # GraphiQL's vendored assets (cms/static/graphiql/README.md)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 STORAGES = {
@@ -229,6 +231,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # served from our static files (drf-spectacular-sidecar), pinned by the lock, not from a CDN at @latest
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # drf-spectacular's default, plus no badge fetched from the public Swagger validator
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # --- GraphQL ----------------------------------------------------------------------------------------------------------
