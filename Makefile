@@ -1,19 +1,23 @@
 # Masthead: two commands set everything up on a fresh machine.
 #   make run   embedded default (SQLite, Celery eager, demo content) on http://127.0.0.1:8000
-#   make test  creates the venv from requirements*.txt and runs ruff and the whole suite
+#   make test  creates the venv from the locks and runs ruff and the whole suite
+#   make lock  regenerates requirements.lock / requirements-dev.lock (with hashes) from requirements*.txt
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+LOCKS := requirements.lock requirements-dev.lock
+STAMP := $(VENV)/.installed-$(shell cat $(LOCKS) | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url \
+	--no-emit-find-links --no-emit-trusted-host $(if $(UPGRADE),--upgrade)
 
-.PHONY: run test lint format venv clean
+.PHONY: run test lint format venv lock clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+# Installs exactly what the locks name, each file checked against its hash.
+$(STAMP): $(LOCKS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -37,6 +41,13 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# UPGRADE=1 also moves the unpinned (transitive) packages to their newest releases.
+lock:
+	test -x $(BIN)/pip-compile || { test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); \
+		$(BIN)/python -m pip install --quiet "$$(grep '^pip-tools==' requirements-dev.txt)"; }
+	$(PIP_COMPILE) --output-file=requirements.lock requirements.txt
+	$(PIP_COMPILE) --constraint=requirements.lock --output-file=requirements-dev.lock requirements-dev.txt
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var
