@@ -1,6 +1,7 @@
 # Masthead: two commands set everything up on a fresh machine.
 #   make run   embedded default (SQLite, Celery eager, demo content) on http://127.0.0.1:8000
-#   make test  creates the venv from the locks and runs ruff and the whole suite
+#   make test  creates the venv from the locks and runs ruff and the whole suite on PostgreSQL and Redis: the ones
+#              DATABASE_URL / REDIS_URL point at, or throwaway servers started for the run (tests/throwaway_services.py)
 #   make lock  regenerates requirements.lock / requirements-dev.lock (with hashes) from requirements*.txt
 PYTHON ?= python3
 VENV := .venv
@@ -32,7 +33,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m tests.throwaway_services -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

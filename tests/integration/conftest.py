@@ -10,21 +10,27 @@ Under CI=true a missing binary or an unusable database is a failure; locally it 
 from __future__ import annotations
 
 import contextlib
-import glob
 import http.client as httpclient
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
-import time
 import urllib.parse
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+# the process and server helpers live with the throwaway services of `make test`; re-exported for the tests here
+from tests.throwaway_services import (  # noqa: F401
+    PostgresCluster,
+    Proc,
+    RedisServer,
+    free_port,
+    pg_bindir,
+    port_open,
+    wait_for,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -35,82 +41,6 @@ def unavailable(reason: str):
     if IN_CI:
         pytest.fail(f"integration prerequisite missing under CI: {reason}")
     pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(predicate, *, timeout: float, interval: float = 0.1, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-        except Exception:  # noqa: BLE001 - polling: any failure means "not yet"
-            value = None
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-def port_open(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.2)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-class Proc:
-    """A subprocess in its own session, stopped (with all its children) by `stop()`; output goes to a log file."""
-
-    def __init__(self, name: str, args: list[str], env: dict | None = None, cwd: Path = ROOT):
-        self.name = name
-        self.args = args
-        self.env = env
-        self.cwd = cwd
-        self.log_path = Path(tempfile.mkstemp(prefix=f"mh-{name}-", suffix=".log")[1])
-        self.popen: subprocess.Popen | None = None
-
-    def start(self) -> Proc:
-        log = open(self.log_path, "ab")  # noqa: SIM115 - closed by the child's exit
-        self.popen = subprocess.Popen(
-            self.args, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        log.close()
-        return self
-
-    @property
-    def alive(self) -> bool:
-        return self.popen is not None and self.popen.poll() is None
-
-    def kill(self, sig=signal.SIGKILL):
-        """Signal the whole process group (a prefork worker's children too)."""
-        if self.popen is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.popen.pid, sig)
-
-    def stop(self, timeout: float = 10):
-        if self.popen is None:
-            return
-        if self.popen.poll() is None:
-            self.kill(signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.kill(signal.SIGKILL)
-                self.popen.wait(timeout=5)
-        # a SIGKILLed parent may leave children behind in its group
-        self.kill(signal.SIGKILL)
-        self.popen = None
-
-    def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-5000:]
-        except OSError:
-            return ""
 
 
 def app_env(*, database_url: str, redis_url: str, **extra) -> dict:
@@ -202,34 +132,6 @@ def servers():
 # --- Redis --------------------------------------------------------------------------------------------------------
 
 
-class RedisServer:
-    def __init__(self):
-        self.binary = shutil.which("redis-server")
-        self.port = free_port()
-        self.proc: Proc | None = None
-
-    def url(self, db: int = 0) -> str:
-        return f"redis://127.0.0.1:{self.port}/{db}"
-
-    def start(self):
-        self.proc = Proc(
-            "redis",
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        ).start()
-        wait_for(lambda: port_open(self.port), timeout=10, what="redis")
-
-    def stop(self):
-        if self.proc:
-            self.proc.kill(signal.SIGKILL)
-            self.proc.popen.wait(timeout=5)
-            self.proc = None
-
-    def flush(self):
-        import redis
-
-        redis.Redis(host="127.0.0.1", port=self.port).flushall()
-
-
 @pytest.fixture(scope="session")
 def _redis_session():
     if not shutil.which("redis-server"):
@@ -254,75 +156,11 @@ def private_redis(_redis_session):
 # --- PostgreSQL ---------------------------------------------------------------------------------------------------
 
 
-def _pg_bindir() -> str | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if found:
-        return str(Path(found[-1]).parent)
-    initdb = shutil.which("initdb")
-    return str(Path(initdb).parent) if initdb else None
-
-
-class PostgresCluster:
-    """A throwaway cluster (initdb in a temp dir, trust auth, fsync off) on its own port."""
-
-    def __init__(self, bindir: str):
-        self.bindir = bindir
-        self.port = free_port()
-        self.dir = Path(tempfile.mkdtemp(prefix="mh-pg-"))
-        self.data = self.dir / "data"
-        self.as_postgres = os.geteuid() == 0  # initdb refuses to run as root
-
-    def _run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-        cmd = list(args)
-        if self.as_postgres:
-            cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True)
-
-    def init(self):
-        if self.as_postgres:
-            shutil.chown(self.dir, user="postgres", group="postgres")
-        self._run(f"{self.bindir}/initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                  "--locale=C.UTF-8", "--no-sync")  # fmt: skip
-
-    def start(self):
-        options = (
-            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c full_page_writes=off -c max_connections=100"
-        )
-        self._run(f"{self.bindir}/pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.dir / "log"), "-w",
-                  "-t", "30", "start")  # fmt: skip
-
-    def stop(self, mode: str = "fast"):
-        self._run(f"{self.bindir}/pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "30", "stop")
-
-    def crash(self):
-        """Stop like a crash: connections are cut, the next start runs crash recovery."""
-        self.stop(mode="immediate")
-
-    def url(self, dbname: str) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/{dbname}"
-
-    def psql(self, sql: str, *, db: str = "postgres") -> str:
-        result = subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", db, "-tAX", "-v",
-             "ON_ERROR_STOP=1", "-c", sql],
-            capture_output=True, text=True, timeout=30,
-        )  # fmt: skip
-        if result.returncode != 0:
-            raise AssertionError(f"psql failed: {result.stderr}")
-        return result.stdout.strip()
-
-    def cleanup(self):
-        with contextlib.suppress(Exception):
-            self.stop(mode="immediate")
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
 @pytest.fixture(scope="session")
 def private_postgres():
     """A private PostgreSQL cluster with a migrated database `mh_it` (a template: copy it per test with
     `CREATE DATABASE x TEMPLATE mh_it`)."""
-    bindir = _pg_bindir()
+    bindir = pg_bindir()
     if not bindir or not shutil.which("psql"):
         unavailable("PostgreSQL server binaries (initdb) are not installed")
     cluster = PostgresCluster(bindir)
