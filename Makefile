@@ -1,5 +1,5 @@
 # Masthead: two commands set everything up on a fresh machine.
-#   make run   embedded default (SQLite, Celery eager, demo content) on http://127.0.0.1:8000
+#   make run   embedded default (SQLite, Celery eager, demo content) on http://$(HOST):$(PORT) (127.0.0.1:8000)
 #   make test  creates the venv from the locks and runs ruff and the whole suite on PostgreSQL and Redis: the ones
 #              DATABASE_URL / REDIS_URL point at, or throwaway servers started for the run (tests/throwaway_services.py)
 #   make lock  regenerates requirements.lock / requirements-dev.lock (with hashes) from requirements*.txt
@@ -10,6 +10,8 @@ LOCKS := requirements.lock requirements-dev.lock
 STAMP := $(VENV)/.installed-$(shell cat $(LOCKS) | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# the absolute links seed_demo prints and the API sends (images, feeds) follow the address `make run` serves on
+PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url \
 	--no-emit-find-links --no-emit-trusted-host $(if $(UPGRADE),--upgrade)
 
@@ -27,8 +29,8 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 # (the demo accounts' welcome and receipt emails would print as full MIME messages: seeding drops them)
-	EMAIL_URL=dummymail:// $(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) EMAIL_URL=dummymail:// $(BIN)/python manage.py seed_demo
+	PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP)
 	$(BIN)/ruff check .

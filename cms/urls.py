@@ -6,6 +6,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from cms.core.views import healthz, livez, readyz
 
+# the product's name, not "Django administration"
+admin.site.site_header = "Masthead"
+admin.site.site_title = "Masthead"
+admin.site.index_title = "Masthead administration"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),
