@@ -32,6 +32,14 @@ class Plan(TimeStampedModel):
         return self.name
 
 
+class SubscriptionQuerySet(models.QuerySet):
+    def live(self) -> SubscriptionQuerySet:
+        """In a live state (trialing, active or past_due): at most one per reader (a constraint). A live row may
+        have run out in time until the sweep expires it: whether it grants access at a given moment is
+        `paywall.selectors.subscription_entitlement`."""
+        return self.filter(status__in=Subscription.LIVE_STATUSES)
+
+
 class Subscription(TimeStampedModel):
     class Status(models.TextChoices):
         TRIALING = "trialing"
@@ -57,6 +65,8 @@ class Subscription(TimeStampedModel):
     provider = models.CharField(max_length=20, blank=True)
     provider_customer_id = models.CharField(max_length=100, blank=True, db_index=True)
     provider_subscription_id = models.CharField(max_length=100, blank=True, db_index=True)
+
+    objects = SubscriptionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
