@@ -27,10 +27,6 @@ class Reader:
     new_token: str | None = field(default=None, compare=False)
 
     @property
-    def is_authenticated(self) -> bool:
-        return self.user is not None
-
-    @property
     def key(self) -> str:
         """The meter key: `u:<user id>` or `a:<anonymous id>`."""
         if self.user is not None:

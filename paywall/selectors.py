@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import setting_changed  # also sent by override_settings in tests
-from django.db import connections, router
+from django.db.models import Exists
 
 from .models import MeterPeriod, MeterPolicy, MeterRead, Plan, Subscription
 
@@ -25,8 +25,8 @@ class Entitlement:
     subscription: Subscription
 
 
-def subscription_live_get(*, user) -> Subscription | None:
-    """The reader's one live-or-latest subscription (the most recent row), or None."""
+def subscription_latest_get(*, user) -> Subscription | None:
+    """The reader's most recent subscription, live or not (with its plan), or None."""
     if user is None or not getattr(user, "pk", None):
         return None
     return Subscription.objects.filter(user_id=user.pk).select_related("plan").order_by("-created_at", "-id").first()
@@ -36,25 +36,17 @@ _ENTITLEMENT_FIELDS = ("status", "trial_end", "current_period_end", "past_due_si
 
 
 def subscription_entitlement_get(*, user, now: datetime) -> Entitlement | None:
-    """`subscription_entitlement(subscription_live_get(user))` for the paywall's hot path (every request of a
-    signed-in reader). On PostgreSQL: the same row (the most recent), but only the four columns the rule reads, in
-    one plain SQL statement; the ORM's compilation of the full select with the plan cost about ten times the query.
-    The Entitlement's `subscription` is then an unsaved instance holding those four fields. Elsewhere (SQLite, whose
-    raw cursor returns naive datetimes), the ORM path."""
+    """`subscription_entitlement(subscription_latest_get(user))` for the paywall's hot path (every request of a
+    signed-in reader): the same row, but only the four columns the rule reads, without the plan. The Entitlement's
+    `subscription` is then an unsaved instance holding those four fields."""
     if user is None or not getattr(user, "pk", None):
         return None
-    connection = connections[router.db_for_read(Subscription)]
-    if connection.vendor != "postgresql":
-        return subscription_entitlement(subscription=subscription_live_get(user=user), now=now)
-    meta, q = Subscription._meta, connection.ops.quote_name
-    columns = ", ".join(q(meta.get_field(f).column) for f in _ENTITLEMENT_FIELDS)
-    # identifiers come from model metadata, quoted; the one value is a parameter
-    table, user_col = q(meta.db_table), q(meta.get_field("user").column)
-    order = f"{q(meta.get_field('created_at').column)} DESC, {q(meta.pk.column)} DESC"
-    sql = f"SELECT {columns} FROM {table} WHERE {user_col} = %s ORDER BY {order} LIMIT 1"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk])
-        row = cursor.fetchone()
+    row = (
+        Subscription.objects.filter(user_id=user.pk)
+        .order_by("-created_at", "-id")
+        .values_list(*_ENTITLEMENT_FIELDS)
+        .first()
+    )
     if row is None:
         return None
     subscription = Subscription(**dict(zip(_ENTITLEMENT_FIELDS, row, strict=True)))
@@ -90,7 +82,8 @@ def subscription_entitlement(*, subscription: Subscription | None, now: datetime
 
 # A per-process copy of the limits for LOCAL_POLICY_SECONDS: the policy is read on every metered request, and this
 # saves a cache round trip each time. A change reaches this process at once (meter_policy_update forgets it here
-# and in the shared cache) and every other process within LOCAL_POLICY_SECONDS.
+# and in the shared cache) and every other process within LOCAL_POLICY_SECONDS. What it buys, measured: one Redis
+# round trip per metered request, about 12 % of a metered detail's CPU (docs/caching.md, "Meter policy").
 LOCAL_POLICY_SECONDS = 1.0
 _local_policy: dict = {}
 
@@ -142,30 +135,16 @@ def meter_used(*, reader_key: str, period: date) -> int:
     return meter_look(reader_key=reader_key, period=period)[0]
 
 
-def meter_has_read(*, reader_key: str, period: date, article_id: int) -> bool:
-    return MeterRead.objects.filter(reader_key=reader_key, period=period, article_id=article_id).exists()
-
-
 def meter_look(*, reader_key: str, period: date, article_id: int | None = None) -> tuple[int, bool]:
-    """(reads counted this period, whether `article_id` is one of them) without writing: the paywall's "look" on
-    every list, comment page and free article. One plain statement on PostgreSQL (the ORM's compilation of these
-    two small queries cost more than running them); the ORM elsewhere."""
-    connection = connections[router.db_for_read(MeterPeriod)]
-    if connection.vendor != "postgresql":
-        used = MeterPeriod.objects.filter(reader_key=reader_key, period=period).values_list("used", flat=True).first()
-        if article_id is None:
-            return used or 0, False
-        return used or 0, meter_has_read(reader_key=reader_key, period=period, article_id=article_id)
-    q = connection.ops.quote_name
-    periods, reads = q(MeterPeriod._meta.db_table), q(MeterRead._meta.db_table)
-    # table names from model metadata, quoted; every value is a parameter
-    used_sql = f"(SELECT used FROM {periods} WHERE reader_key = %s AND period = %s)"  # noqa: S608
-    read_sql = f"EXISTS (SELECT 1 FROM {reads} WHERE reader_key = %s AND period = %s AND article_id = %s)"  # noqa: S608
-    sql = f"SELECT {used_sql}, (%s::bigint IS NOT NULL AND {read_sql})"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [reader_key, period, article_id, reader_key, period, article_id])
-        used, has_read = cursor.fetchone()
-    return used or 0, bool(has_read)
+    """(reads counted this period, whether `article_id` is one of them) without writing, in one statement: the
+    paywall's "look" on every list, comment page and free article. A counted read always has its period row (both
+    are written in one transaction), so no period row means (0, False)."""
+    periods = MeterPeriod.objects.filter(reader_key=reader_key, period=period)  # unique: at most one row
+    if article_id is None:
+        return next(iter(periods.values_list("used", flat=True)[:1]), 0), False
+    has_read = Exists(MeterRead.objects.filter(reader_key=reader_key, period=period, article_id=article_id))
+    used, has_read = next(iter(periods.values_list("used", has_read)[:1]), (0, False))
+    return used, bool(has_read)
 
 
 def meter_read_ids(*, reader_key: str, period: date, article_ids: list[int]) -> set[int]:

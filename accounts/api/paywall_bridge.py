@@ -11,7 +11,7 @@ import logging
 from django.utils import timezone
 
 from paywall.readers import Reader, reader_token_from_request, reader_token_read
-from paywall.selectors import plan_display, subscription_entitlement, subscription_live_get
+from paywall.selectors import plan_display, subscription_entitlement, subscription_latest_get
 from paywall.services import meter_merge, meter_state
 
 logger = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 def subscription_summary(*, user) -> dict | None:
     """The reader's subscription as the profile shows it (read-only)."""
-    subscription = subscription_live_get(user=user)
+    subscription = subscription_latest_get(user=user)
     if subscription is None:
         return None
     entitlement = subscription_entitlement(subscription=subscription, now=timezone.now())

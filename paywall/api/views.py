@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -21,7 +21,8 @@ from articles.api.serializers import ErrorOutputSerializer
 from paywall import services
 from paywall.billing import WebhookRejected, provider_get
 from paywall.readers import reader_resolve, reader_token_attach
-from paywall.selectors import plan_list_active, subscription_entitlement, subscription_live_get
+from paywall.selectors import plan_list_active, subscription_entitlement, subscription_latest_get
+from paywall.services import PaywallErrorCode
 
 from .serializers import (
     CheckoutInputSerializer,
@@ -56,7 +57,7 @@ logger = logging.getLogger(__name__)
 def me_subscription_data(*, user) -> dict:
     """`{"status": "none", "trial_available": ...}` or the latest subscription with `access` and
     `trial_available`. Shared by REST and GraphQL."""
-    subscription = subscription_live_get(user=user)
+    subscription = subscription_latest_get(user=user)
     trial_available = services.trial_available(user=user)
     if subscription is None:
         return {"status": "none", "trial_available": trial_available}
@@ -118,28 +119,30 @@ class MeSubscriptionApi(_PrivateApi):
         return Response(me_subscription_data(user=request.user))
 
 
-class MeSubscriptionCancelApi(_PrivateApi):
-    @extend_schema(
-        operation_id="me_subscription_cancel",
-        request=None,
-        responses={200: MeSubscriptionOutputSerializer, **_errors(401, 404, 409, 503)},
-    )
+class _MeSubscriptionChangeApi(_PrivateApi):
+    """Runs `change` (a state change service) on the reader's current subscription; answers like me/subscription/."""
+
     def post(self, request):
         subscription = services.subscription_current(user=request.user)
-        services.subscription_cancel(subscription=subscription, source="reader", actor=request.user)
+        self.change(subscription=subscription, source="reader", actor=request.user)
         return Response(me_subscription_data(user=request.user))
 
 
-class MeSubscriptionResumeApi(_PrivateApi):
-    @extend_schema(
-        operation_id="me_subscription_resume",
-        request=None,
-        responses={200: MeSubscriptionOutputSerializer, **_errors(401, 404, 409, 503)},
-    )
-    def post(self, request):
-        subscription = services.subscription_current(user=request.user)
-        services.subscription_resume(subscription=subscription, source="reader", actor=request.user)
-        return Response(me_subscription_data(user=request.user))
+_CHANGE_RESPONSES = {200: MeSubscriptionOutputSerializer, **_errors(401, 404, 409, 503)}
+
+
+@extend_schema_view(
+    post=extend_schema(operation_id="me_subscription_cancel", request=None, responses=_CHANGE_RESPONSES)
+)
+class MeSubscriptionCancelApi(_MeSubscriptionChangeApi):
+    change = staticmethod(services.subscription_cancel)
+
+
+@extend_schema_view(
+    post=extend_schema(operation_id="me_subscription_resume", request=None, responses=_CHANGE_RESPONSES)
+)
+class MeSubscriptionResumeApi(_MeSubscriptionChangeApi):
+    change = staticmethod(services.subscription_resume)
 
 
 class MeterApi(APIView):
@@ -163,13 +166,17 @@ class StripeWebhookApi(View):
         try:
             event = provider_get("stripe").webhook_parse(request)
         except WebhookRejected as exc:
-            error = {"field": None, "code": "invalid_signature", "message": str(exc)}
-            return JsonResponse({"code": "invalid_signature", "message": str(exc), "errors": [error]}, status=400)
+            error = {"field": None, "code": PaywallErrorCode.INVALID_SIGNATURE, "message": str(exc)}
+            return JsonResponse({"code": error["code"], "message": error["message"], "errors": [error]}, status=400)
         try:
             outcome = stripe_event_process(event=event)
         except stripe.StripeError as exc:  # Stripe unreachable: nothing was recorded, so its retry processes it
             logger.warning("stripe event %s not processed: %s", event["id"], exc)
-            error = {"field": None, "code": "billing_unavailable", "message": "Payment provider unavailable."}
+            error = {
+                "field": None,
+                "code": PaywallErrorCode.BILLING_UNAVAILABLE,
+                "message": "Payment provider unavailable.",
+            }
             return JsonResponse({**error, "errors": [error]}, status=503, headers={"Retry-After": "30"})
         logger.info("stripe event %s %s: %s", event["id"], event["type"], outcome)
         return JsonResponse({"received": True, "outcome": outcome})

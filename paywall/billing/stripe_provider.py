@@ -97,11 +97,11 @@ class StripeProvider:
     name = "stripe"
 
     def checkout_session_create(self, *, user, plan) -> str:
-        from paywall.services import SubscriptionErrorCode
+        from paywall.services import PaywallErrorCode
 
         if not plan.provider_price_id:
             raise ApplicationError(
-                "This plan cannot be bought online yet.", code=SubscriptionErrorCode.PLAN_UNAVAILABLE, field="plan"
+                "This plan cannot be bought online yet.", code=PaywallErrorCode.PLAN_UNAVAILABLE, field="plan"
             )
         base = f"{settings.PUBLIC_BASE_URL}{settings.PAYWALL_SUBSCRIBE_URL}"
         client = stripe_configure()
@@ -120,7 +120,7 @@ class StripeProvider:
         except stripe.StripeError as exc:
             logger.warning("stripe checkout session failed: %s", exc)
             raise ServiceUnavailable(
-                "The payment provider is unavailable, retry shortly.", code=SubscriptionErrorCode.BILLING_UNAVAILABLE
+                "The payment provider is unavailable, retry shortly.", code=PaywallErrorCode.BILLING_UNAVAILABLE
             ) from exc
         return session.url
 

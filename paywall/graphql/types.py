@@ -7,7 +7,7 @@ from django.utils import timezone
 from graphene_django import DjangoObjectType
 
 from paywall.models import Plan
-from paywall.selectors import plan_display, subscription_entitlement, subscription_live_get
+from paywall.selectors import plan_display, subscription_entitlement, subscription_latest_get
 from paywall.services import trial_available
 
 
@@ -73,7 +73,7 @@ FIELDS = (
 
 
 def reader_subscription(*, user) -> dict:
-    sub = subscription_live_get(user=user)
+    sub = subscription_latest_get(user=user)
     data = {"status": "none", "trial_available": trial_available(user=user), "access": False}
     if sub is not None:
         data.update({name: getattr(sub, name) for name in FIELDS})

@@ -140,6 +140,21 @@ def _handler(state: FakeStripe):
     return Handler
 
 
+@pytest.fixture(params=["function", "orm"])
+def meter_implementation(request, monkeypatch):
+    """Run the test once with each implementation of the counted read (`paywall.services.meter_read_record`): the
+    PostgreSQL stored function and the ORM (every database's, SQLite's only). Both must behave the same."""
+    from django.db import connection
+
+    from paywall.services import meter
+
+    if request.param == "function" and connection.vendor != "postgresql":
+        pytest.skip("the stored function exists on PostgreSQL only")
+    implementation = {"function": meter._meter_read_with_function, "orm": meter._meter_read_with_orm}[request.param]
+    monkeypatch.setattr(meter, "meter_read_recorder", lambda connection: implementation)
+    return request.param
+
+
 @pytest.fixture
 def fake_stripe(settings):
     """A stand-in Stripe API on 127.0.0.1 (the library's api_base points at it) and stripe billing settings."""

@@ -118,7 +118,7 @@ class Command(BaseCommand):
     def _extras_ensure(self, *, reference_slug: str) -> list[str]:
         lines = []
         User = get_user_model()
-        subscriptions_ensure = _optional("paywall.services", "demo_subscriptions_ensure")
+        subscriptions_ensure = _optional("paywall.demo", "demo_subscriptions_ensure")
         if subscriptions_ensure is not None and User.objects.filter(email__iexact=SUBSCRIBER_EMAIL).exists():
             subscription = subscriptions_ensure(subscriber_email=SUBSCRIBER_EMAIL)
             if subscription is not None:

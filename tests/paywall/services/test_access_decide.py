@@ -17,7 +17,8 @@ from paywall.services import (
 )
 from tests.articles.factories import ArticleFactory, AuthorFactory
 
-pytestmark = pytest.mark.django_db
+# every case runs with both implementations of the counted read (stored function and ORM)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("meter_implementation")]
 
 
 def anon() -> Reader:

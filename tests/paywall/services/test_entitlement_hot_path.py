@@ -1,6 +1,6 @@
-"""`subscription_entitlement_get` (the paywall's per-request lookup: four columns, one plain statement on
-PostgreSQL) must agree with the full rule on the full row, `subscription_entitlement(subscription_live_get(...))`,
-for every state, including a reader whose older subscription is live but whose latest is not."""
+"""`subscription_entitlement_get` (the paywall's per-request lookup: four columns of the latest row) must agree
+with the full rule on the full row, `subscription_entitlement(subscription_latest_get(...))`, for every
+state, including a reader whose older subscription is live but whose latest is not."""
 
 from datetime import timedelta
 
@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from paywall.models import Subscription
-from paywall.selectors import subscription_entitlement, subscription_entitlement_get, subscription_live_get
+from paywall.selectors import subscription_entitlement, subscription_entitlement_get, subscription_latest_get
 from tests.accounts.factories import UserFactory
 from tests.paywall.factories import SubscriptionFactory
 
@@ -42,7 +42,7 @@ def test_hot_path_agrees_with_the_full_rule(case):
         sub = SubscriptionFactory(user=user, **fields)
         if created_at is not None:
             Subscription.objects.filter(pk=sub.pk).update(created_at=created_at)
-    full = subscription_entitlement(subscription=subscription_live_get(user=user), now=NOW)
+    full = subscription_entitlement(subscription=subscription_latest_get(user=user), now=NOW)
     fast = subscription_entitlement_get(user=user, now=NOW)
     assert (fast and fast.kind) == (full and full.kind)
 

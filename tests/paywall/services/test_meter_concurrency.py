@@ -1,13 +1,18 @@
-"""Two requests at once never let a reader past the meter (real database, real threads)."""
+"""Two requests at once never let a reader past the meter (real database, real threads), and the two
+implementations of the counted read (the PostgreSQL stored function and the ORM) behave the same: every test that
+takes `meter_implementation` runs once with each."""
 
 import threading
 
 import pytest
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from paywall.models import MeterPeriod, MeterRead
 from paywall.readers import Reader, reader_token_issue
-from paywall.services import access_decide
+from paywall.services import access_decide, meter_read_record
+from paywall.services.meter import ReaderState, reader_state
 from tests.accounts.factories import UserFactory
 from tests.articles.factories import ArticleFactory
 
@@ -34,10 +39,15 @@ def _hammer(reader: Reader, articles, repeat: int = 1) -> list[bool]:
     return results
 
 
+def _state(reader: Reader, limit: int) -> ReaderState:
+    state = reader_state(reader=reader, now=timezone.now())
+    return ReaderState(state.kind, limit, state.period, state.resets_at)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_fifty_concurrent_reads_grant_exactly_the_limit():
+def test_fifty_concurrent_reads_grant_exactly_the_limit(meter_implementation):
     if connection.vendor == "sqlite":
-        pytest.skip("thread concurrency is exercised on PostgreSQL (CI); SQLite serialises writes anyway")
+        pytest.skip("thread concurrency is exercised on PostgreSQL; SQLite serialises writes anyway")
     # given a registered reader (limit 5) and 50 different metered articles
     user = UserFactory()
     articles = ArticleFactory.create_batch(50)
@@ -51,9 +61,9 @@ def test_fifty_concurrent_reads_grant_exactly_the_limit():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_rereads_of_one_article_count_once():
+def test_concurrent_rereads_of_one_article_count_once(meter_implementation):
     if connection.vendor == "sqlite":
-        pytest.skip("thread concurrency is exercised on PostgreSQL (CI)")
+        pytest.skip("thread concurrency is exercised on PostgreSQL; SQLite serialises writes anyway")
     anon_id, _ = reader_token_issue()
     reader = Reader(anon_id=anon_id)
     article = ArticleFactory()
@@ -64,26 +74,17 @@ def test_concurrent_rereads_of_one_article_count_once():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["sql", "orm"])
-def test_one_round_trip_function_and_orm_path_agree(path, django_assert_max_num_queries):
-    """On PostgreSQL the counted read is `masthead_meter_read` (one round trip); the ORM path is SQLite's. Both
-    must give the same outcomes and leave the same rows: counted, re-read, exhausted (with a paywall hit)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the server-side function exists on PostgreSQL only")
-    from paywall import services
-
-    user = UserFactory()
-    reader = Reader(user=user)
+def test_both_implementations_agree_on_outcomes_and_rows(meter_implementation, django_assert_max_num_queries):
+    """Counted, re-read, exhausted (with a paywall hit): the same outcomes and the same rows either way; the stored
+    function in one round trip."""
+    reader = Reader(user=UserFactory())
     articles = ArticleFactory.create_batch(4)
-    state = services._reader_state(reader=reader, now=services.timezone.now())
-    state = services._ReaderState(state.kind, 2, state.period, state.resets_at)
+    state = _state(reader, 2)
 
     def record(article):
-        if path == "sql":
-            return services._meter_read_record_sql(connection, reader=reader, article=article, state=state)
-        return services._meter_read_record_orm(reader=reader, article=article, state=state)
+        return meter_read_record(reader=reader, article_id=article.pk, state=state)
 
-    with django_assert_max_num_queries(1 if path == "sql" else 12):
+    with django_assert_max_num_queries(1 if meter_implementation == "function" else 12):
         first = record(articles[0])
     outcomes = [first, record(articles[1]), record(articles[0]), record(articles[2]), record(articles[3])]
     assert outcomes == [("counted", 1), ("counted", 2), ("already_read", 2), ("exhausted", 2), ("exhausted", 2)]
@@ -96,24 +97,13 @@ def test_one_round_trip_function_and_orm_path_agree(path, django_assert_max_num_
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["sql", "orm"])
 @pytest.mark.parametrize("limit, outcome, used, hits", [(0, "exhausted", 0, 1), (1, "counted", 1, 0)])
-def test_first_read_of_a_period_agrees_on_both_paths(path, limit, outcome, used, hits):
+def test_first_read_of_a_period_agrees_on_both_implementations(meter_implementation, limit, outcome, used, hits):
     """A reader's first counted read of the period takes the function's short path (the INSERT counts it); with
-    no allowance at all it is refused and counted as a paywall hit, like the ORM path does."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the server-side function exists on PostgreSQL only")
-    from paywall import services
-
+    no allowance at all it is refused and counted as a paywall hit, like the ORM does."""
     reader = Reader(anon_id=reader_token_issue()[0])
-    article = ArticleFactory()
-    state = services._reader_state(reader=reader, now=services.timezone.now())
-    state = services._ReaderState(state.kind, limit, state.period, state.resets_at)
 
-    if path == "sql":
-        result = services._meter_read_record_sql(connection, reader=reader, article=article, state=state)
-    else:
-        result = services._meter_read_record_orm(reader=reader, article=article, state=state)
+    result = meter_read_record(reader=reader, article_id=ArticleFactory().pk, state=_state(reader, limit))
 
     assert result == (outcome, used)
     meter = MeterPeriod.objects.get(reader_key=reader.key)
@@ -121,14 +111,16 @@ def test_first_read_of_a_period_agrees_on_both_paths(path, limit, outcome, used,
     assert MeterRead.objects.filter(reader_key=reader.key).count() == used
 
 
+def test_postgresql_counts_with_the_stored_function_and_other_databases_with_the_orm():
+    from paywall.services import meter
+
+    expected = meter._meter_read_with_function if connection.vendor == "postgresql" else meter._meter_read_with_orm
+    assert meter.meter_read_recorder(connection) is expected
+
+
 def _counted_read_sql(reader, article) -> tuple[tuple[str, int], str]:
-    from django.test.utils import CaptureQueriesContext
-
-    from paywall import services
-
-    state = services._reader_state(reader=reader, now=services.timezone.now())
     with CaptureQueriesContext(connection) as queries:
-        result = services._meter_read_record_sql(connection, reader=reader, article=article, state=state)
+        result = meter_read_record(reader=reader, article_id=article.pk, state=_state(reader, 3))
     return result, queries.captured_queries[-1]["sql"]
 
 

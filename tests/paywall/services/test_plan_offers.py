@@ -7,7 +7,9 @@ import pytest
 from paywall.models import Plan
 from paywall.readers import Reader
 from paywall.selectors import plan_offers
-from paywall.services import Reason, _decision, _ReaderState, paywall_payload
+from paywall.services import Reason, paywall_payload
+from paywall.services.access import _decision
+from paywall.services.meter import ReaderState
 from tests.paywall.factories import PlanFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def _paywall():
     from datetime import date, datetime
 
-    state = _ReaderState("anonymous", 3, date(2026, 11, 25), datetime(2026, 11, 26, tzinfo=UTC))
+    state = ReaderState("anonymous", 3, date(2026, 11, 25), datetime(2026, 11, 26, tzinfo=UTC))
     decision = _decision(state, granted=False, reason=Reason.METER_EXHAUSTED, used=3)
     return paywall_payload(decision=decision, reader=Reader(anon_id="a" * 32))
 

@@ -14,7 +14,6 @@ from paywall.models import Plan, Subscription, SubscriptionEvent
 from paywall.readers import Reader
 from paywall.services import (
     access_decide,
-    demo_subscriptions_ensure,
     subscription_activate,
     subscription_cancel,
     subscription_cancel_now,
@@ -94,7 +93,9 @@ def test_trial_refused_while_paying(subscriber):
 def test_trial_database_constraint_is_mapped_to_409(reader, monkeypatch):
     # given a trial row that the pre-check does not see (a concurrent request won the race)
     Subscription.objects.create(user=reader, status=S.EXPIRED, is_trial=True)
-    monkeypatch.setattr("paywall.services.Subscription.objects.filter", _no_rows_filter(Subscription.objects.filter))
+    monkeypatch.setattr(
+        "paywall.services.trials.Subscription.objects.filter", _no_rows_filter(Subscription.objects.filter)
+    )
     with pytest.raises(Conflict) as exc:
         subscription_trial_start(user=reader)
     assert exc.value.code == "trial_used"
@@ -360,10 +361,3 @@ def test_sweep_task_runs_the_sweep(reader):
     assert subscription_sweep_task.delay().get()["expired"] == 1
     sub.refresh_from_db()
     assert sub.status == S.EXPIRED
-
-
-def test_demo_subscriptions_ensure_is_idempotent(reader):
-    first = demo_subscriptions_ensure(subscriber_email="READER@example.com")
-    second = demo_subscriptions_ensure(subscriber_email="reader@example.com")
-    assert first.pk == second.pk and first.status == S.ACTIVE and first.plan.code == "weekly"
-    assert demo_subscriptions_ensure(subscriber_email="nobody@example.com") is None

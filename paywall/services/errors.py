@@ -1,0 +1,22 @@
+"""The paywall's error codes: one enum for the app. The values are the public `code` strings of REST and GraphQL
+errors; never change one."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class PaywallErrorCode(StrEnum):
+    EMAIL_UNVERIFIED = "email_unverified"
+    TRIAL_USED = "trial_used"
+    ALREADY_SUBSCRIBED = "already_subscribed"
+    NO_SUBSCRIPTION = "no_subscription"
+    PLAN_UNKNOWN = "plan_unknown"
+    PLAN_UNAVAILABLE = "plan_unavailable"
+    INVALID_TRANSITION = "invalid_transition"
+    INVALID = "invalid"
+    BILLING_UNAVAILABLE = "billing_unavailable"
+    INVALID_SIGNATURE = "invalid_signature"
+
+
+SubscriptionErrorCode = PaywallErrorCode  # its name before it held every code of the app; still importable
