@@ -59,6 +59,18 @@ def _run(modeladmin, request, queryset, label: str, call) -> None:
     modeladmin.message_user(request, f"{label}: {done} done, {failed} refused.", messages.SUCCESS)
 
 
+def _state_action(service, description: str, label: str):
+    """An admin action that runs a subscription state change (`service`) on each selected subscription, as staff."""
+
+    @admin.action(description=description, permissions=["change"])
+    def action(modeladmin, request, queryset):
+        _run(
+            modeladmin, request, queryset, label, lambda s: service(subscription=s, source="staff", actor=request.user)
+        )
+
+    return action
+
+
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
     list_display = (
@@ -90,45 +102,10 @@ class SubscriptionAdmin(admin.ModelAdmin):
     def user_email(self, obj: Subscription) -> str:
         return obj.user.email
 
-    @admin.action(description="Cancel at period end", permissions=["change"])
-    def cancel_at_period_end(self, request, queryset):
-        _run(
-            self,
-            request,
-            queryset,
-            "Cancel at period end",
-            lambda s: services.subscription_cancel(subscription=s, source="staff", actor=request.user),
-        )
-
-    @admin.action(description="Resume (undo cancel at period end)", permissions=["change"])
-    def resume(self, request, queryset):
-        _run(
-            self,
-            request,
-            queryset,
-            "Resume",
-            lambda s: services.subscription_resume(subscription=s, source="staff", actor=request.user),
-        )
-
-    @admin.action(description="Cancel now and refund", permissions=["change"])
-    def cancel_now_refund(self, request, queryset):
-        _run(
-            self,
-            request,
-            queryset,
-            "Cancel now",
-            lambda s: services.subscription_cancel_now(subscription=s, source="staff", actor=request.user),
-        )
-
-    @admin.action(description="Expire now", permissions=["change"])
-    def expire_now(self, request, queryset):
-        _run(
-            self,
-            request,
-            queryset,
-            "Expire",
-            lambda s: services.subscription_expire(subscription=s, source="staff", actor=request.user),
-        )
+    cancel_at_period_end = _state_action(services.subscription_cancel, "Cancel at period end", "Cancel at period end")
+    resume = _state_action(services.subscription_resume, "Resume (undo cancel at period end)", "Resume")
+    cancel_now_refund = _state_action(services.subscription_cancel_now, "Cancel now and refund", "Cancel now")
+    expire_now = _state_action(services.subscription_expire, "Expire now", "Expire")
 
     def get_urls(self):
         gift = path("gift/", self.admin_site.admin_view(self.gift_view), name="paywall_subscription_gift")

@@ -32,30 +32,30 @@ class SubscriptionCheckout(ServiceMutation):
         return {"checkout_url": services.subscription_checkout_create(user=info.context.user, plan_code=plan)}
 
 
-class SubscriptionCancel(ServiceMutation):
+class _ReaderSubscriptionChange(ServiceMutation):
+    """Runs `change` (a state change service) on the signed-in reader's current subscription."""
+
+    subscription = graphene.Field(ReaderSubscriptionType)
+    login_required = True
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def perform(cls, root, info):
+        user = info.context.user
+        cls.change(subscription=services.subscription_current(user=user), source="reader", actor=user)
+        return {"subscription": reader_subscription(user=user)}
+
+
+class SubscriptionCancel(_ReaderSubscriptionChange):
     """Cancel at period end: access continues until the current period ends."""
 
-    subscription = graphene.Field(ReaderSubscriptionType)
-    login_required = True
-
-    @classmethod
-    def perform(cls, root, info):
-        user = info.context.user
-        sub = services.subscription_current(user=user)
-        services.subscription_cancel(subscription=sub, source="reader", actor=user)
-        return {"subscription": reader_subscription(user=user)}
+    change = staticmethod(services.subscription_cancel)
 
 
-class SubscriptionResume(ServiceMutation):
-    subscription = graphene.Field(ReaderSubscriptionType)
-    login_required = True
-
-    @classmethod
-    def perform(cls, root, info):
-        user = info.context.user
-        sub = services.subscription_current(user=user)
-        services.subscription_resume(subscription=sub, source="reader", actor=user)
-        return {"subscription": reader_subscription(user=user)}
+class SubscriptionResume(_ReaderSubscriptionChange):
+    change = staticmethod(services.subscription_resume)
 
 
 class PaywallMutations(graphene.ObjectType):
