@@ -337,13 +337,18 @@ needs_postgres = pytest.mark.skipif(
 )
 
 
+def _reader_with_a_stripe_subscription(fake_stripe):
+    """A verified reader whose Stripe subscription `sub_1` exists (transactional tests flush the migration's plans)."""
+    PlanFactory(code="weekly", provider_price_id="price_weekly")
+    Plan.objects.filter(code="weekly").update(provider_price_id="price_weekly")
+    user = UserFactory(email_verified_at=timezone.now())
+    return user, fake_stripe.subscription("sub_1", user_id=user.pk)
+
+
 @needs_postgres
 @pytest.mark.django_db(transaction=True)
 def test_replay_ten_times_concurrently_processes_once(fake_stripe):
-    PlanFactory(code="weekly", provider_price_id="price_weekly")  # transactional tests flush the migration's rows
-    Plan.objects.filter(code="weekly").update(provider_price_id="price_weekly")
-    user = UserFactory(email_verified_at=timezone.now())
-    fake_stripe.subscription("sub_1", user_id=user.pk)
+    user, _ = _reader_with_a_stripe_subscription(fake_stripe)
     event = checkout_completed(user)
     results = _post_concurrently([event] * 10)
     assert all(getattr(r, "status_code", None) == 200 for r in results), results
@@ -357,10 +362,7 @@ def test_replay_ten_times_concurrently_processes_once(fake_stripe):
 @needs_postgres
 @pytest.mark.django_db(transaction=True)
 def test_different_events_for_one_new_subscription_concurrently_create_it_once(fake_stripe):
-    PlanFactory(code="weekly", provider_price_id="price_weekly")  # transactional tests flush the migration's rows
-    Plan.objects.filter(code="weekly").update(provider_price_id="price_weekly")
-    user = UserFactory(email_verified_at=timezone.now())
-    remote = fake_stripe.subscription("sub_1", user_id=user.pk)
+    user, remote = _reader_with_a_stripe_subscription(fake_stripe)
     events = [checkout_completed(user, event_id="evt_a")]
     events += [stripe_event("customer.subscription.created", dict(remote), event_id=f"evt_c{i}") for i in range(4)]
     invoice = {"id": "in_1", "object": "invoice", "subscription": "sub_1"}
