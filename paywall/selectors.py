@@ -82,7 +82,7 @@ def subscription_entitlement(*, subscription: Subscription | None, now: datetime
 # A per-process copy of the limits for LOCAL_POLICY_SECONDS: the policy is read on every metered request, and this
 # saves a cache round trip each time. A change reaches this process at once (meter_policy_update forgets it here
 # and in the shared cache) and every other process within LOCAL_POLICY_SECONDS. What it buys, measured: one Redis
-# round trip per metered request, about 12 % of a metered detail's CPU (docs/caching.md, "Meter policy").
+# round trip per metered request, 4-12 % of a metered detail's CPU (docs/caching.md, "Meter policy").
 LOCAL_POLICY_SECONDS = 1.0
 _local_policy: dict = {}
 
