@@ -283,7 +283,3 @@ class ArticleAdmin(SimpleHistoryAdmin):
             verb="archived",
             call=lambda a: article_unpublish(article=a, user=request.user, archive=True),
         )
-
-
-from . import admin_comments  # noqa: E402, F401, I001  (comment moderation admin, owned by the comments helper)
-from . import admin_webhooks  # noqa: E402, F401  (outgoing webhooks admin, owned by the REST/webhooks helper)

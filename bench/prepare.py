@@ -29,7 +29,8 @@ from django.utils import timezone  # noqa: E402
 from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from articles.models import Article, Comment, Section  # noqa: E402
+from articles.models import Article, Section  # noqa: E402
+from comments.models import Comment  # noqa: E402
 from paywall.models import Plan, Subscription  # noqa: E402
 from paywall.readers import Reader, reader_token_issue  # noqa: E402
 from paywall.selectors import meter_limits  # noqa: E402

@@ -8,4 +8,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.base")
 
 app = Celery("cms")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["cms.core", "accounts", "articles", "paywall"])
+app.autodiscover_tasks(["cms.core", "accounts", "articles", "comments", "cms.webhooks", "paywall"])

@@ -6,6 +6,7 @@ from accounts.graphql.mutations import AccountsMutations
 from accounts.graphql.queries import AccountsQueries
 from articles.graphql.mutations import ArticlesMutations
 from articles.graphql.queries import ArticlesQueries
+from comments.graphql.mutations import CommentsMutations
 from paywall.graphql.mutations import PaywallMutations
 from paywall.graphql.queries import PaywallQueries
 
@@ -18,7 +19,7 @@ class Query(ArticlesQueries, AccountsQueries, PaywallQueries, graphene.ObjectTyp
         return "pong"
 
 
-_mutation_bases = (ArticlesMutations, AccountsMutations, PaywallMutations)
+_mutation_bases = (ArticlesMutations, CommentsMutations, AccountsMutations, PaywallMutations)
 _has_mutations = any(getattr(b, "_meta", None) and b._meta.fields for b in _mutation_bases)
 
 Mutation = type("Mutation", (*_mutation_bases, graphene.ObjectType), {}) if _has_mutations else None

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from cms.core.views import healthz, livez, readyz
@@ -15,6 +16,16 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),
     path("readyz", readyz, name="readyz"),
+    # Comments and webhooks left the articles app: links to their old admin pages (digest emails already sent,
+    # bookmarks) lead to the new ones.
+    re_path(
+        r"^admin/articles/(?P<page>(pending)?comment(flag|ban)?/.*)$",
+        RedirectView.as_view(url="/admin/comments/%(page)s", query_string=True),
+    ),
+    re_path(
+        r"^admin/articles/(?P<page>webhook(endpoint|delivery)/.*)$",
+        RedirectView.as_view(url="/admin/webhooks/%(page)s", query_string=True),
+    ),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -29,9 +29,9 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error, response_schema_conformance, status_code_conformance
 
 from accounts.services import token_pair_issue
-from articles.services.comments import _insert
 from cms.schema import schema as graphene_schema
 from cms.wsgi import application
+from comments.services.posting import _insert
 from tests.accounts.factories import UserFactory
 from tests.articles.factories import ArticleFactory, AuthorFactory, SectionFactory, TagFactory
 from tests.paywall.factories import SubscriptionFactory

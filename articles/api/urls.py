@@ -12,8 +12,3 @@ urlpatterns = [
     path("authors/", views.AuthorListApi.as_view(), name="author-list"),
     path("authors/<slug:slug>/", views.AuthorDetailApi.as_view(), name="author-detail"),
 ]
-
-# Comments (issue 7) keep their routes in comments_urls.py.
-from .comments_urls import urlpatterns as comment_urlpatterns  # noqa: E402
-
-urlpatterns += comment_urlpatterns

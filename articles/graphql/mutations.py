@@ -1,7 +1,6 @@
 import graphene
 
-from .comments import CommentsMutations
 
-
-class ArticlesMutations(CommentsMutations, graphene.ObjectType):
-    pass
+class ArticlesMutations(graphene.ObjectType):
+    """The articles app has no public mutations (editors work in the admin); comment mutations are the comments
+    app's (`comments/graphql/mutations.py`)."""

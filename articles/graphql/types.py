@@ -21,9 +21,9 @@ from cms.api.links import absolute_url, article_url
 from cms.graphql.context import request_reader, request_store
 from cms.graphql.errors import Code, graphql_error
 from cms.graphql.limits import first_check
+from comments.graphql.types import comments_field, resolve_article_comments
 from paywall.services import AccessDecision, Reason, article_body_for, paywall_payload
 
-from .comments import comments_field, resolve_article_comments
 from .dataloaders import (
     AccessDecisionByArticleIdLoader,
     AuthorsByArticleIdLoader,
@@ -224,7 +224,7 @@ class ArticleType(DjangoObjectType):
         description="In `articles(search: ...)` results: matching text with <mark>ed terms (from the preview only "
         "for non-free articles); null elsewhere."
     )
-    comments = comments_field()  # comments (issue 7): articles/graphql/comments.py
+    comments = comments_field()  # the comments app's field: comments/graphql/types.py
     resolve_comments = staticmethod(resolve_article_comments)
 
     class Meta:

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-import articles.models
+import cms.webhooks.models
 
 
 class Migration(migrations.Migration):
@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 (
                     "events",
                     models.JSONField(
-                        default=articles.models._webhook_events_default, help_text="Event names this endpoint receives."
+                        default=cms.webhooks.models._webhook_events_default, help_text="Event names this endpoint receives."
                     ),
                 ),
                 ("active", models.BooleanField(default=True)),

@@ -6,6 +6,7 @@ app_name = "api"
 
 urlpatterns = [
     path("", include("articles.api.urls")),
+    path("", include("comments.api.urls")),
     path("", include("accounts.api.urls")),
     path("", include("paywall.api.urls")),
 ]

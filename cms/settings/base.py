@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "cms.core",
     "accounts",
     "articles",
+    "comments",
+    "cms.webhooks",
     "paywall",
 ]
 

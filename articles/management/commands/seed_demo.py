@@ -123,7 +123,7 @@ class Command(BaseCommand):
             subscription = subscriptions_ensure(subscriber_email=SUBSCRIBER_EMAIL)
             if subscription is not None:
                 lines.append(f"subscription: {SUBSCRIBER_EMAIL} ({getattr(subscription, 'status', 'active')})")
-        comments_ensure = _optional("articles.services.comments", "demo_comments_ensure")
+        comments_ensure = _optional("comments.demo", "demo_comments_ensure")
         subscriber = User.objects.filter(email__iexact=SUBSCRIBER_EMAIL).first()
         editor = User.objects.filter(email__iexact=EDITOR_EMAIL).first()
         if comments_ensure is not None and subscriber and editor:
