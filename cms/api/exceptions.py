@@ -42,7 +42,11 @@ def error_response(*, code: str, message: str, errors: list[dict], status_code: 
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         errors = [{"field": exc.field, "code": exc.code, "message": exc.message}]
-        response = error_response(code=exc.code, message=exc.message, errors=errors, status_code=exc.status_code)
+        retry_after = exc.extra.get("retry_after") if exc.status_code == status.HTTP_429_TOO_MANY_REQUESTS else None
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None  # as every throttle's 429
+        response = error_response(
+            code=exc.code, message=exc.message, errors=errors, status_code=exc.status_code, headers=headers
+        )
         response.data.update(exc.extra)
         return response
     if isinstance(exc, DjangoValidationError):

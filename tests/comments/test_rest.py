@@ -211,7 +211,17 @@ def test_rate_limit_is_429(api_client, subscriber, article, settings):
     third = client.post(_list_url(article), {"body": "c"}, format="json")
     assert third.status_code == 429
     assert third.json()["code"] == "rate_limited"
+    assert third.json()["retry_after"] == 60
+    assert third["Retry-After"] == "60"  # as every throttle's 429
     assert Comment.objects.count() == 2
+
+
+def test_daily_rate_limit_429_says_when_to_retry(api_client, subscriber, article, settings):
+    settings.COMMENTS_RATE_PER_DAY = 1
+    client = _as(api_client, subscriber)
+    assert client.post(_list_url(article), {"body": "a"}, format="json").status_code == 201
+    second = client.post(_list_url(article), {"body": "b"}, format="json")
+    assert (second.status_code, second["Retry-After"], second.json()["retry_after"]) == (429, "3600", 3600)
 
 
 def test_double_tap_returns_the_first_comment(api_client, subscriber, article):
