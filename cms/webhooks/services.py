@@ -53,11 +53,6 @@ def webhook_signature(*, secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def webhook_signature_verify(*, secret: str, body: bytes, header: str) -> bool:
-    """For receivers (and tests): constant-time comparison of the signature header."""
-    return hmac.compare_digest(webhook_signature(secret=secret, body=body), header or "")
-
-
 def webhook_body(payload: dict) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
 
