@@ -1,4 +1,4 @@
-"""The cached public page of comment threads (articles/api/comment_pages.py): every viewer without a pending comment
+"""The cached public page of comment threads (comments/caching.py): every viewer without a pending comment
 of their own shares one rendering; their own comments are marked per request; any change makes the page stale."""
 
 from __future__ import annotations
