@@ -1,6 +1,7 @@
 """/sitemap.xml (django.contrib.sitemaps) and /sitemap-news.xml (Google News: articles of the last 2 days).
 
-URLs are absolute from PUBLIC_BASE_URL, whatever host served the request, so cached copies are the same for all.
+URLs are absolute on the one base of absolute URLs (cms.core.links.site_base): `SITE_URL` when set, else the
+request's scheme and host (the public page cache keys its copies by host).
 """
 
 from __future__ import annotations
@@ -17,16 +18,16 @@ from django.utils import timezone
 
 from articles.models import Article
 from articles.selectors import _public_articles, section_list
-from cms.api.links import absolute_url, article_url
+from cms.core.links import article_url, site_base
 
 NEWS_MAX_URLS = 1000  # Google News sitemaps hold at most 1,000 URLs
 
 
-class _PublicSite:
-    """What Sitemap.get_urls needs of a Site: the public domain."""
+class _ConfiguredSite:
+    """What Sitemap.get_urls needs of a Site, from `SITE_URL`."""
 
-    def __init__(self):
-        parts = urlsplit(settings.PUBLIC_BASE_URL)
+    def __init__(self, site_url: str):
+        parts = urlsplit(site_url)
         self.domain = parts.netloc
         self.name = settings.SITE_NAME
         self.protocol = parts.scheme or "https"
@@ -36,8 +37,12 @@ class _PublicSitemap(Sitemap):
     limit = 5000
 
     def get_urls(self, page=1, site=None, protocol=None):
-        public = _PublicSite()
-        return super().get_urls(page=page, site=public, protocol=public.protocol)
+        """Django's sitemap view passes the request's site and scheme; `SITE_URL`, when set, wins (as in
+        `site_base`)."""
+        if settings.SITE_URL:
+            site = _ConfiguredSite(settings.SITE_URL)
+            protocol = site.protocol
+        return super().get_urls(page=page, site=site, protocol=protocol)
 
 
 class ArticleSitemap(_PublicSitemap):
@@ -78,6 +83,7 @@ def sitemap_news(request) -> HttpResponse:
         .order_by("-published_at", "-id")[:NEWS_MAX_URLS]
     )
     name = escape(settings.SITE_NAME)
+    base = site_base(request)
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
@@ -86,7 +92,7 @@ def sitemap_news(request) -> HttpResponse:
     for article in articles:
         lines.append(
             "<url>"
-            f"<loc>{escape(article_url(article))}</loc>"
+            f"<loc>{escape(article_url(article, base=base))}</loc>"
             "<news:news>"
             f"<news:publication><news:name>{name}</news:name><news:language>en</news:language></news:publication>"
             f"<news:publication_date>{article.published_at.isoformat()}</news:publication_date>"
@@ -98,4 +104,4 @@ def sitemap_news(request) -> HttpResponse:
     return HttpResponse("\n".join(lines), content_type="application/xml; charset=utf-8")
 
 
-__all__ = ["SITEMAPS", "absolute_url", "sitemap_news"]
+__all__ = ["SITEMAPS", "sitemap_news"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import login as session_login
 from django.contrib.auth import logout as session_logout
 from django.middleware.csrf import get_token
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.authentication import CSRFCheck, SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
@@ -15,25 +15,23 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.backends import ApiKeyAuthentication
+from accounts.messages import (
+    EMAIL_VERIFIED,
+    REGISTER_ACCEPTED,
+    RESET_ACCEPTED,
+    RESET_CONFIRMED,
+    VERIFICATION_SENT,
+)
+from accounts.paywall import anonymous_reads_merge, meter_summary, subscription_summary
 from accounts.throttling import (
     LoginRateThrottle,
     PasswordResetRateThrottle,
     RegisterRateThrottle,
     client_ip,
 )
+from cms.api.serializers import error_response_doc as _error
 
 from . import serializers as s
-from .paywall_bridge import anonymous_reads_merge, meter_summary, subscription_summary
-
-
-def _error(description: str) -> OpenApiResponse:
-    from articles.api.serializers import ErrorOutputSerializer
-
-    return OpenApiResponse(ErrorOutputSerializer, description=description)
-
-
-REGISTER_ACCEPTED = "If this address can be registered, we have sent an email to it. Check your inbox."
-RESET_ACCEPTED = "If an account uses this address, we have sent it a link to reset the password."
 
 
 def me_payload(user) -> dict:
@@ -104,7 +102,7 @@ class EmailVerifyApi(APIView):
         data = s.TokenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.user_email_verify(token=data.validated_data["token"])
-        return _private(Response({"detail": "Your email address is verified."}))
+        return _private(Response({"detail": EMAIL_VERIFIED}))
 
 
 class EmailVerifyResendApi(APIView):
@@ -113,7 +111,7 @@ class EmailVerifyResendApi(APIView):
     @extend_schema(request=None, responses={202: s.AcceptedSerializer})
     def post(self, request):
         services.email_verification_resend(user=request.user)
-        return _private(Response({"detail": "Verification email sent if needed."}, status=status.HTTP_202_ACCEPTED))
+        return _private(Response({"detail": VERIFICATION_SENT}, status=status.HTTP_202_ACCEPTED))
 
 
 class LoginApi(APIView):
@@ -208,7 +206,7 @@ class PasswordResetConfirmApi(APIView):
         data = s.PasswordResetConfirmInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.password_reset_confirm(**data.validated_data)
-        return _private(Response({"detail": "Your password has been changed. Sign in with the new one."}))
+        return _private(Response({"detail": RESET_CONFIRMED}))
 
 
 class MeApi(APIView):

@@ -9,8 +9,8 @@ import graphene
 from django.contrib.auth import logout as session_logout
 
 from accounts import services
-from accounts.api.paywall_bridge import anonymous_reads_merge
-from accounts.api.views import REGISTER_ACCEPTED, RESET_ACCEPTED
+from accounts.messages import REGISTER_ACCEPTED, RESET_ACCEPTED
+from accounts.paywall import anonymous_reads_merge
 from accounts.throttling import LoginRateThrottle, PasswordResetRateThrottle, RegisterRateThrottle, client_ip
 from cms.core.exceptions import ApplicationError
 from cms.graphql.mutations import ServiceMutation, mutation_errors, require_user

@@ -6,7 +6,7 @@ import graphene
 from django.contrib.auth import get_user_model
 from graphene_django import DjangoObjectType
 
-from accounts.api.paywall_bridge import meter_summary, subscription_summary
+from accounts.paywall import meter_summary, subscription_summary
 
 
 class SubscriptionSummaryType(graphene.ObjectType):

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from articles.selectors import article_authors
-from cms.api.links import absolute_url, article_url
+from articles import presenters
 
 # --- input -----------------------------------------------------------------------------------------------------------
 
@@ -36,21 +33,29 @@ class RelatedInputSerializer(serializers.Serializer):
 
 
 # --- output ----------------------------------------------------------------------------------------------------------
+# The fields below document the OpenAPI schema; the data comes from articles.presenters (one function per shape,
+# shared with GraphQL and the feeds). `base` in the context: the start of absolute URLs (cms.core.links.site_base).
+# tests/articles/api/test_schema_matches_responses.py pins that what is sent is what is declared.
 
 
-class SectionRefSerializer(serializers.Serializer):
+class RefSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
 
-
-class TagRefSerializer(serializers.Serializer):
-    slug = serializers.CharField()
-    name = serializers.CharField()
+    def to_representation(self, obj) -> dict:
+        return presenters.ref(obj)
 
 
-class AuthorRefSerializer(serializers.Serializer):
-    slug = serializers.CharField()
-    name = serializers.CharField()
+class SectionRefSerializer(RefSerializer):
+    pass
+
+
+class TagRefSerializer(RefSerializer):
+    pass
+
+
+class AuthorRefSerializer(RefSerializer):
+    pass
 
 
 class RenditionSerializer(serializers.Serializer):
@@ -61,23 +66,13 @@ class RenditionSerializer(serializers.Serializer):
 
 
 class ImageOutputSerializer(serializers.Serializer):
-    url = serializers.SerializerMethodField()
+    url = serializers.CharField(read_only=True)
     width = serializers.IntegerField()
     height = serializers.IntegerField()
     alt = serializers.CharField()
     caption = serializers.CharField()
     credit = serializers.CharField()
-    renditions = serializers.SerializerMethodField()
-
-    def get_url(self, image) -> str:
-        return image_representation(image)["url"]
-
-    @extend_schema_field(RenditionSerializer(many=True))
-    def get_renditions(self, image) -> list:
-        return image_representation(image)["renditions"]
-
-    def to_representation(self, image) -> dict:
-        return image_representation(image)
+    renditions = RenditionSerializer(many=True, read_only=True)
 
 
 class ArticleListItemSerializer(serializers.Serializer):
@@ -86,77 +81,24 @@ class ArticleListItemSerializer(serializers.Serializer):
     title = serializers.CharField()
     dek = serializers.CharField()
     section = SectionRefSerializer(allow_null=True)
-    tags = TagRefSerializer(many=True, source="tags.all")
-    authors = serializers.SerializerMethodField()
+    tags = TagRefSerializer(many=True)
+    authors = AuthorRefSerializer(many=True, read_only=True)
     published_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     hero_image = ImageOutputSerializer(allow_null=True)
     access_level = serializers.ChoiceField(choices=["free", "metered", "premium"])
     comment_count = serializers.IntegerField()
-    url = serializers.SerializerMethodField()
-    snippet = serializers.SerializerMethodField(
-        help_text="With `search`: matching text with <mark>ed terms, from the preview only for non-free articles."
+    url = serializers.CharField(read_only=True)
+    snippet = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="With `search`: matching text with <mark>ed terms, from the preview only for non-free articles.",
     )
 
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_snippet(self, article) -> str | None:
-        snippets = self.context.get("snippets")
-        return snippets.get(article.pk) if snippets else None
-
-    @extend_schema_field(AuthorRefSerializer(many=True))
-    def get_authors(self, article) -> list:
-        return [{"slug": a.slug, "name": a.name} for a in article_authors(article)]
-
-    def get_url(self, article) -> str:
-        return article_url(article)
-
     def to_representation(self, article) -> dict:
-        """Plain-Python rendering of the fields declared above (which document the OpenAPI schema): DRF's generic
-        nested-field machinery cost most of an uncached list's CPU. The schemathesis conformance test and the
-        REST/GraphQL parity tests pin that this output matches the declared shape."""
-        section = article.section
-        return {
-            "id": article.pk,
-            "slug": article.slug,
-            "title": article.title,
-            "dek": article.dek,
-            "section": {"slug": section.slug, "name": section.name} if section is not None else None,
-            "tags": [{"slug": t.slug, "name": t.name} for t in article.tags.all()],
-            "authors": self.get_authors(article),
-            "published_at": datetime_representation(article.published_at),
-            "updated_at": datetime_representation(article.updated_at),
-            "hero_image": image_representation(article.hero_image),
-            "access_level": article.access_level,
-            "comment_count": article.comment_count,
-            "url": article_url(article),
-            "snippet": self.get_snippet(article),
-        }
-
-
-_DATETIME_FIELD = serializers.DateTimeField()
-
-
-def datetime_representation(value):
-    """A datetime as DRF's DateTimeField renders it (None stays None), for the plain-Python renderings."""
-    return _DATETIME_FIELD.to_representation(value) if value is not None else None
-
-
-def image_representation(image) -> dict | None:
-    """What ImageOutputSerializer renders, without the serializer machinery."""
-    if image is None:
-        return None
-    return {
-        "url": absolute_url(image.file.url) if image.file else "",
-        "width": image.width,
-        "height": image.height,
-        "alt": image.alt,
-        "caption": image.caption,
-        "credit": image.credit,
-        "renditions": [
-            {**r, "url": absolute_url(r["url"])} if isinstance(r, dict) and r.get("url") else r
-            for r in image.renditions or []
-        ],
-    }
+        snippets = self.context.get("snippets")
+        snippet = snippets.get(article.pk) if snippets else None
+        return presenters.article_list_item(article, base=self.context["base"], snippet=snippet)
 
 
 class ArticleListOutputSerializer(serializers.Serializer):
@@ -215,88 +157,24 @@ class PaywallSerializer(serializers.Serializer):
 
 
 class ArticleDetailOutputSerializer(ArticleListItemSerializer):
-    """The list item plus what the view decided (`body`, `access`, `paywall`, `json_ld`) passed in `context`."""
+    """The list item plus what the paywall decided for this reader (`body`, `access`, `paywall`, `json_ld`)."""
 
-    body = serializers.SerializerMethodField()
-    body_is_preview = serializers.SerializerMethodField()
-    source = serializers.SerializerMethodField()
-    seo = serializers.SerializerMethodField()
-    json_ld = serializers.SerializerMethodField()
-    access = serializers.SerializerMethodField()
-    paywall = serializers.SerializerMethodField()
-
-    def get_body(self, article) -> str:
-        return self.context["body"]
-
-    def get_body_is_preview(self, article) -> bool:
-        return self.context["body_is_preview"]
-
-    @extend_schema_field(SourceSerializer)
-    def get_source(self, article) -> dict:
-        return {"name": article.source_name, "url": article.source_url}
-
-    @extend_schema_field(SeoSerializer)
-    def get_seo(self, article) -> dict:
-        return {
-            "title": article.seo_title or article.title,
-            "description": article.seo_description or article.dek,
-        }
-
-    @extend_schema_field(OpenApiTypes.OBJECT)
-    def get_json_ld(self, article) -> dict:
-        return self.context["json_ld"]
-
-    @extend_schema_field(AccessSerializer)
-    def get_access(self, article) -> dict:
-        return AccessSerializer(self.context["access"]).data
-
-    @extend_schema_field(PaywallSerializer(allow_null=True))
-    def get_paywall(self, article) -> dict | None:
-        return self.context["paywall"]
-
-    def to_representation(self, article) -> dict:
-        return article_detail_representation(
-            article_detail_public_representation(article),
-            body=self.get_body(article),
-            body_is_preview=self.get_body_is_preview(article),
-            json_ld=self.get_json_ld(article),
-            access=self.context["access"],
-            paywall=self.get_paywall(article),
-        )
-
-
-def article_detail_public_representation(article) -> dict:
-    """The part of an article detail that is the same for every reader (cacheable per content generation): the list
-    item plus `source` and `seo`. `article_detail_representation` adds the reader's part."""
-    data = ArticleListItemSerializer().to_representation(article)
-    data["source"] = {"name": article.source_name, "url": article.source_url}
-    data["seo"] = {"title": article.seo_title or article.title, "description": article.seo_description or article.dek}
-    return data
-
-
-def article_detail_representation(
-    public: dict, *, body: str, body_is_preview: bool, json_ld: dict, access: dict, paywall: dict | None
-) -> dict:
-    """What ArticleDetailOutputSerializer documents, in its field order, from the public part and the reader's."""
-    access = dict(access)
-    access["resets_at"] = datetime_representation(access.get("resets_at"))
-    data = {key: value for key, value in public.items() if key not in ("source", "seo")}
-    data.update(
-        body=body,
-        body_is_preview=body_is_preview,
-        source=public["source"],
-        seo=public["seo"],
-        json_ld=json_ld,
-        access=access,
-        paywall=paywall,
-    )
-    return data
+    body = serializers.CharField(read_only=True)
+    body_is_preview = serializers.BooleanField(read_only=True)
+    source = SourceSerializer(read_only=True)
+    seo = SeoSerializer(read_only=True)
+    json_ld = serializers.DictField(read_only=True)
+    access = AccessSerializer(read_only=True)
+    paywall = PaywallSerializer(allow_null=True, read_only=True)
 
 
 class SectionOutputSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
     description = serializers.CharField()
+
+    def to_representation(self, section) -> dict:
+        return presenters.section_present(section)
 
 
 class SectionListOutputSerializer(serializers.Serializer):
@@ -307,15 +185,20 @@ class TagListOutputSerializer(serializers.Serializer):
     results = TagRefSerializer(many=True)
 
 
+class AuthorLinkSerializer(serializers.Serializer):
+    label = serializers.CharField(allow_null=True)
+    url = serializers.CharField(allow_null=True)
+
+
 class AuthorOutputSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
     bio = serializers.CharField()
-    avatar = serializers.SerializerMethodField()
-    links = serializers.JSONField()
+    avatar = serializers.CharField(read_only=True, allow_null=True)
+    links = AuthorLinkSerializer(many=True)
 
-    def get_avatar(self, author) -> str | None:
-        return absolute_url(author.avatar.url) if author.avatar else None
+    def to_representation(self, author) -> dict:
+        return presenters.author_present(author, base=self.context["base"])
 
 
 class AuthorListOutputSerializer(serializers.Serializer):
@@ -323,20 +206,10 @@ class AuthorListOutputSerializer(serializers.Serializer):
 
 
 class AuthorDetailOutputSerializer(AuthorOutputSerializer):
-    latest_articles = serializers.SerializerMethodField()
+    latest_articles = ArticleListItemSerializer(many=True, read_only=True)
 
-    @extend_schema_field(ArticleListItemSerializer(many=True))
-    def get_latest_articles(self, author) -> list:
-        return ArticleListItemSerializer(self.context["latest_articles"], many=True).data
-
-
-class ErrorItemSerializer(serializers.Serializer):
-    field = serializers.CharField(allow_null=True)
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-
-class ErrorOutputSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    errors = ErrorItemSerializer(many=True)
+    def to_representation(self, author) -> dict:
+        base = self.context["base"]
+        data = presenters.author_present(author, base=base)
+        data["latest_articles"] = [presenters.article_list_item(a, base=base) for a in self.context["latest_articles"]]
+        return data

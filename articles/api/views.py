@@ -5,25 +5,27 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.throttling import SearchRateThrottle
-from articles import selectors
+from articles import presenters, selectors
 from articles.api import serializers as s
-from articles.api.json_ld import article_json_ld, json_ld_for_access
-from articles.api.snapshots import article_detail_snapshot
+from articles.caching import article_detail_snapshot
 from cms.api.caching import PublicCacheMixin
-from cms.api.pagination import MAX_PAGE_SIZE, keyset_paginate, page_link
+from cms.api.pagination import page_link
 from cms.api.params import query_string_check_utf8
+from cms.api.serializers import error_response_doc
+from cms.core.links import site_base
+from cms.core.pagination import MAX_PAGE_SIZE, keyset_paginate
 from paywall.readers import Reader, reader_resolve, reader_token_attach
 from paywall.services import access_decide, article_body_for, article_search_snippets, paywall_payload
 
-_400 = OpenApiResponse(s.ErrorOutputSerializer, description="Bad input; `errors[].field` names the parameter.")
-_404 = OpenApiResponse(s.ErrorOutputSerializer, description="Not found (or not public).")
+_400 = error_response_doc("Bad input; `errors[].field` names the parameter.")
+_404 = error_response_doc("Not found (or not public).")
 _SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH)
 
 
@@ -47,10 +49,9 @@ class ArticleListApi(PublicApi):
         responses={
             200: s.ArticleListOutputSerializer,
             400: _400,
-            503: OpenApiResponse(
-                s.ErrorOutputSerializer,
-                description="`search_timeout` (field `search`): the search ran past SEARCH_STATEMENT_TIMEOUT_MS; "
-                "narrow it. `unavailable` when the database cannot be reached.",
+            503: error_response_doc(
+                "`search_timeout` (field `search`): the search ran past SEARCH_STATEMENT_TIMEOUT_MS; "
+                "narrow it. `unavailable` when the database cannot be reached."
             ),
         },
         description="Published articles, newest first (ranked by relevance when `search` is given on PostgreSQL). "
@@ -78,8 +79,9 @@ class ArticleListApi(PublicApi):
                 datetime_fields=("published_at",),
             )
         snippets = article_search_snippets(articles=page.items, query=params["search"]) if params.get("search") else {}
+        context = {"base": site_base(request), "snippets": snippets}
         data = {
-            "results": s.ArticleListItemSerializer(page.items, many=True, context={"snippets": snippets}).data,
+            "results": s.ArticleListItemSerializer(page.items, many=True, context=context).data,
             "next": page_link(request, cursor=page.next_cursor),
             "previous": page_link(request, cursor=page.previous_cursor),
         }
@@ -102,34 +104,38 @@ class ArticleDetailApi(APIView):
     def get(self, request, slug: str):
         params = _validated(s.ArticleDetailInputSerializer, request) if request.GET else {}
         if params.get("preview"):
-            return self._preview(slug=slug, token=params["preview"])
-        snapshot = article_detail_snapshot(slug=slug)
+            return self._preview(request=request, slug=slug, token=params["preview"])
+        snapshot = article_detail_snapshot(slug=slug, base=site_base(request))
         article = snapshot.article
         reader = reader_resolve(request)
         decision = access_decide(reader=reader, article=article, record=request.method == "GET")
         body, is_preview = article_body_for(article=article, decision=decision)
-        data = s.article_detail_representation(
+        data = presenters.article_detail(
             snapshot.public,
             body=body,
             body_is_preview=is_preview,
-            json_ld=json_ld_for_access(snapshot.json_ld, body_text=snapshot.json_ld_body, granted=decision.granted),
+            json_ld=presenters.json_ld_for_access(
+                snapshot.json_ld, body_text=snapshot.json_ld_body, granted=decision.granted
+            ),
             access=decision.as_access(),
             paywall=paywall_payload(decision=decision, reader=reader),
         )
         return reader_token_attach(Response(data), reader)
 
-    def _preview(self, *, slug: str, token: str) -> Response:
+    def _preview(self, *, request, slug: str, token: str) -> Response:
         article = selectors.article_get_for_preview(slug=slug, token=token)
         decision = access_decide(reader=Reader(), article=article, preview_token=token)
         body, is_preview = article_body_for(article=article, decision=decision)
-        context = {
-            "body": body,
-            "body_is_preview": is_preview,
-            "json_ld": article_json_ld(article=article, granted=decision.granted),
-            "access": decision.as_access(),
-            "paywall": None,
-        }
-        response = Response(s.ArticleDetailOutputSerializer(article, context=context).data)
+        base = site_base(request)
+        data = presenters.article_detail(
+            presenters.article_public(article, base=base),
+            body=body,
+            body_is_preview=is_preview,
+            json_ld=presenters.article_json_ld(article=article, base=base, granted=decision.granted),
+            access=decision.as_access(),
+            paywall=None,
+        )
+        response = Response(data)
         response["Cache-Control"] = "private, no-store"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
@@ -146,7 +152,8 @@ class ArticleRelatedApi(PublicApi):
         params = _validated(s.RelatedInputSerializer, request)
         article = selectors.article_get(slug=slug)
         related = selectors.article_related(article=article, limit=params["limit"])
-        return Response({"results": s.ArticleListItemSerializer(related, many=True).data})
+        context = {"base": site_base(request)}
+        return Response({"results": s.ArticleListItemSerializer(related, many=True, context=context).data})
 
 
 class SectionListApi(PublicApi):
@@ -172,7 +179,8 @@ class TagListApi(PublicApi):
 class AuthorListApi(PublicApi):
     @extend_schema(operation_id="authors_list", responses={200: s.AuthorListOutputSerializer})
     def get(self, request):
-        return Response({"results": s.AuthorOutputSerializer(selectors.author_list(), many=True).data})
+        context = {"base": site_base(request)}
+        return Response({"results": s.AuthorOutputSerializer(selectors.author_list(), many=True, context=context).data})
 
 
 class AuthorDetailApi(PublicApi):
@@ -185,4 +193,5 @@ class AuthorDetailApi(PublicApi):
     def get(self, request, slug: str):
         author = selectors.author_get(slug=slug)
         latest = selectors.author_latest_articles(author=author, limit=10)
-        return Response(s.AuthorDetailOutputSerializer(author, context={"latest_articles": latest}).data)
+        context = {"base": site_base(request), "latest_articles": latest}
+        return Response(s.AuthorDetailOutputSerializer(author, context=context).data)

@@ -10,9 +10,10 @@ from graphql import GraphQLIncludeDirective, GraphQLSkipDirective
 from graphql.execution.values import get_directive_values
 
 from articles import selectors
-from articles.api.snapshots import article_detail_snapshot
-from cms.api.pagination import cursor_encode, keyset_paginate
+from articles.caching import article_detail_snapshot
 from cms.core.exceptions import ApplicationError, NotFound
+from cms.core.links import site_base
+from cms.core.pagination import cursor_encode, keyset_paginate
 from cms.graphql.caching import reader_dependency_mark
 from cms.graphql.context import request_reader, request_store
 from cms.graphql.errors import graphql_error
@@ -181,7 +182,7 @@ class ArticlesQueries(graphene.ObjectType):
         try:
             # The article instance of the detail snapshot (the REST detail's cache: one cache round trip when warm,
             # shared by both APIs); the paywall decides below on this instance, per request.
-            article = article_detail_snapshot(slug=slug).article
+            article = article_detail_snapshot(slug=slug, base=site_base(info.context)).article
         except NotFound:
             return None
         if _selected_field_names(info) & DETAIL_DECISION_FIELDS:

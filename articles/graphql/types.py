@@ -15,9 +15,9 @@ import graphene
 from graphene.types.generic import GenericScalar
 from graphene_django import DjangoObjectType
 
-from articles.api.json_ld import article_json_ld
+from articles import presenters
 from articles.models import Article, Author, Image, Section, Tag
-from cms.api.links import absolute_url, article_url
+from cms.core.links import article_url, site_base
 from cms.graphql.context import request_reader, request_store
 from cms.graphql.errors import Code, graphql_error
 from cms.graphql.limits import first_check
@@ -76,12 +76,11 @@ class AuthorType(DjangoObjectType):
 
     @staticmethod
     def resolve_avatar(root: Author, info):
-        return absolute_url(root.avatar.url) if root.avatar else None
+        return presenters.author_avatar(root, base=site_base(info.context))
 
     @staticmethod
     def resolve_links(root: Author, info):
-        links = root.links if isinstance(root.links, list) else []
-        return [{"label": link.get("label"), "url": link.get("url")} for link in links if isinstance(link, dict)]
+        return presenters.author_links(root)
 
     @staticmethod
     def resolve_latest_articles(root: Author, info, first: int = 10):
@@ -109,15 +108,11 @@ class ImageType(DjangoObjectType):
 
     @staticmethod
     def resolve_url(root: Image, info):
-        return absolute_url(root.file.url) if root.file else ""
+        return presenters.image_url(root, base=site_base(info.context))
 
     @staticmethod
     def resolve_renditions(root: Image, info):
-        out = []
-        for r in root.renditions or []:
-            if isinstance(r, dict):
-                out.append({**r, "url": absolute_url(r["url"])} if r.get("url") else r)
-        return out
+        return presenters.image_renditions(root, base=site_base(info.context))
 
 
 class SourceType(graphene.ObjectType):
@@ -286,7 +281,7 @@ class ArticleType(DjangoObjectType):
 
     @staticmethod
     def resolve_url(root: Article, info):
-        return article_url(root)
+        return article_url(root, base=site_base(info.context))
 
     @staticmethod
     def resolve_snippet(root: Article, info):
@@ -294,11 +289,11 @@ class ArticleType(DjangoObjectType):
 
     @staticmethod
     def resolve_source(root: Article, info):
-        return {"name": root.source_name, "url": root.source_url}
+        return presenters.article_source(root)
 
     @staticmethod
     def resolve_seo(root: Article, info):
-        return {"title": root.seo_title or root.title, "description": root.seo_description or root.dek}
+        return presenters.article_seo(root)
 
     # --- reader-dependent: the paywall's decision ---------------------------------------------------------------
 
@@ -331,7 +326,8 @@ class ArticleType(DjangoObjectType):
 
     @staticmethod
     def resolve_json_ld(root: Article, info):
-        return article_json_ld(article=root, granted=article_decision(root, info).granted)
+        granted = article_decision(root, info).granted
+        return presenters.article_json_ld(article=root, base=site_base(info.context), granted=granted)
 
 
 class ArticleConnection(graphene.relay.Connection):

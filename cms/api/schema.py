@@ -17,13 +17,9 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 
+from cms.api.serializers import error_response_doc as _error
+
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-
-
-def _error(description: str) -> OpenApiResponse:
-    from articles.api.serializers import ErrorOutputSerializer
-
-    return OpenApiResponse(ErrorOutputSerializer, description=description)
 
 
 class MastheadAutoSchema(AutoSchema):

@@ -193,6 +193,8 @@ STORAGES = {
 }
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 SITE_NAME = env.str("SITE_NAME", default="SOFREP")
+# The start of absolute URLs in answers (cms.core.links.site_base); empty: the request's own scheme and host.
+SITE_URL = env.str("SITE_URL", default="")
 
 # --- Email ------------------------------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -32,7 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article
-from cms.api.links import article_url
+from cms.core.links import article_url, site_base
 
 from .models import WebhookDelivery, WebhookEndpoint
 
@@ -72,7 +72,7 @@ def webhook_deliveries_create(*, article_id: int, event: str, version: int) -> l
         "event": event,
         "article_id": article_id,
         "slug": article.slug if article else None,
-        "url": article_url(article) if article else None,
+        "url": article_url(article, base=site_base()) if article else None,
         "version": version,
         "occurred_at": timezone.now().isoformat(),
     }

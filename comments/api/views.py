@@ -16,8 +16,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from articles.api.serializers import ErrorOutputSerializer
 from articles.models import Article
+from cms.api.serializers import ErrorOutputSerializer
 from paywall.readers import Reader, reader_resolve, reader_token_attach
 
 from ..caching import PublicCommentPage, comment_owners, comment_page_for_viewer, comment_page_public

@@ -17,7 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from articles.api.serializers import ErrorOutputSerializer
+from cms.api.serializers import ErrorOutputSerializer
 from paywall import services
 from paywall.billing import WebhookRejected, provider_get
 from paywall.readers import reader_resolve, reader_token_attach

@@ -431,7 +431,7 @@ def test_search_results_paginate_without_gaps_or_repeats(api_client):
 
 
 def test_hero_image_shape(api_client, settings):
-    settings.PUBLIC_BASE_URL = "https://news.example"
+    settings.SITE_URL = "https://news.example"
     import io
 
     from django.core.files.uploadedfile import SimpleUploadedFile

@@ -1,4 +1,5 @@
-"""Where accounts meets the paywall (edges only: REST views and GraphQL resolvers call these).
+"""Where accounts meets the paywall. The REST views and the GraphQL resolvers of accounts both call these; the
+paywall never imports accounts, so this module may import the paywall without a cycle.
 
 The profile's read-only `subscription` and `meter` come from paywall's own selectors and services; an anonymous
 reader's reads move to the account on login or registration through `paywall.services.meter_merge`.
