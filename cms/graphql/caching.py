@@ -95,8 +95,9 @@ def request_identified(request) -> bool:
     return bool(getattr(request, "_mh_bearer", False)) or settings.SESSION_COOKIE_NAME in request.COOKIES
 
 
-def response_key(query: str, variables: dict | None, operation_name: str | None) -> str:
-    raw = json.dumps([query, variables, operation_name, _limits_key()], sort_keys=True, separators=(",", ":"))
+def response_key(query: str, variables: dict | None, operation_name: str | None, *, base: str) -> str:
+    """`base`: the start of the answer's absolute URLs (cms.core.links.site_base), which may follow the host."""
+    raw = json.dumps([query, variables, operation_name, _limits_key(), base], sort_keys=True, separators=(",", ":"))
     return "graphql:public:" + hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
 
 

@@ -41,6 +41,7 @@ from graphql import (
 from graphql.validation import validate
 
 from accounts.throttling import AnonRateThrottle, SearchRateThrottle, UserRateThrottle
+from cms.core.links import site_base
 from paywall.readers import reader_token_attach
 
 from .caching import (
@@ -309,7 +310,7 @@ class MastheadGraphQLView(GraphQLView):
             and not request_identified(request)
             and is_public_operation(document, operation_name)
         ):
-            key = response_key(query, variables, operation_name)
+            key = response_key(query, variables, operation_name, base=site_base(request))
             generation, cached = response_get(key)
             if cached is not None:
                 return cached, 200
