@@ -12,6 +12,7 @@ from accounts import services
 from accounts.messages import REGISTER_ACCEPTED, RESET_ACCEPTED
 from accounts.paywall import anonymous_reads_merge
 from accounts.throttling import LoginRateThrottle, PasswordResetRateThrottle, RegisterRateThrottle, client_ip
+from cms.core.errors import ErrorCode
 from cms.core.exceptions import ApplicationError
 from cms.graphql.mutations import ServiceMutation, mutation_errors, require_user
 from cms.graphql.types import ErrorType
@@ -25,7 +26,7 @@ def _throttle(info, throttle_class) -> None:
         wait = throttle.wait()
         raise ApplicationError(
             "Too many requests. Try again later.",
-            code="throttled",
+            code=ErrorCode.THROTTLED,
             status=429,
             extra={"retry_after": int(wait or 60)},
         )

@@ -16,7 +16,7 @@ from cms.core.links import site_base
 from cms.core.pagination import cursor_encode, keyset_paginate
 from cms.graphql.caching import reader_dependency_mark
 from cms.graphql.context import request_reader, request_store
-from cms.graphql.errors import graphql_error
+from cms.graphql.errors import Code, graphql_error
 from cms.graphql.limits import first_check
 from paywall.readers import Reader
 from paywall.services import access_decide, article_search_snippets
@@ -33,9 +33,9 @@ def _text_argument(value: str | None, *, field: str, max_length: int) -> str | N
     if value is None:
         return None
     if "\x00" in value:
-        raise graphql_error("Null characters are not allowed.", code="invalid", field=field)
+        raise graphql_error("Null characters are not allowed.", code=Code.INVALID, field=field)
     if len(value) > max_length:
-        raise graphql_error(f"Ensure this value has at most {max_length} characters.", code="invalid", field=field)
+        raise graphql_error(f"Ensure this value has at most {max_length} characters.", code=Code.INVALID, field=field)
     return value
 
 

@@ -16,6 +16,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from cms.core.errors import ErrorCode
 from cms.core.exceptions import ApplicationError
 
 
@@ -30,7 +31,7 @@ def _flatten(detail, field: str | None = None) -> list[dict]:
         for value in detail:
             items.extend(_flatten(value, field))
     else:
-        code = getattr(detail, "code", "invalid")
+        code = getattr(detail, "code", ErrorCode.INVALID)
         items.append({"field": field, "code": code, "message": str(detail)})
     return items
 
@@ -57,7 +58,7 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, (OperationalError, InterfaceError)):
         return error_response(
-            code="unavailable",
+            code=ErrorCode.UNAVAILABLE,
             message="Service temporarily unavailable, retry shortly.",
             errors=[],
             status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
@@ -73,7 +74,7 @@ def exception_handler(exc, context):
         errors = _flatten(exc.detail)
         first = errors[0] if errors else {"field": None, "message": "Invalid input."}
         message = f"{first['field']}: {first['message']}" if first.get("field") else first["message"]
-        response.data = {"code": "validation_error", "message": message, "errors": errors}
+        response.data = {"code": ErrorCode.VALIDATION_ERROR, "message": message, "errors": errors}
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")

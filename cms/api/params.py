@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote_to_bytes
 
+from cms.core.errors import ErrorCode
 from cms.core.exceptions import ApplicationError
 
 
@@ -21,5 +22,5 @@ def query_string_check_utf8(request) -> None:
             except UnicodeDecodeError:
                 field = unquote_to_bytes(name).decode("utf-8", "replace") or None
                 raise ApplicationError(
-                    "Query parameters must be UTF-8.", code="invalid_encoding", field=field
+                    "Query parameters must be UTF-8.", code=ErrorCode.INVALID_ENCODING, field=field
                 ) from None

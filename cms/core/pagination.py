@@ -16,6 +16,7 @@ from django.core import signing
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
+from cms.core.errors import ErrorCode
 from cms.core.exceptions import ApplicationError
 
 _SALT = "masthead.api.cursor"
@@ -38,7 +39,7 @@ def cursor_encode(*, values: tuple, reverse: bool, fields: tuple[str, ...]) -> s
 
 def cursor_decode(token: str, *, fields: tuple[str, ...], datetime_fields: tuple[str, ...] = ()) -> Cursor:
     """Decode a cursor made for this ordering; anything else is a 400 naming `cursor`."""
-    bad = ApplicationError("Invalid or expired cursor.", code="invalid_cursor", field="cursor")
+    bad = ApplicationError("Invalid or expired cursor.", code=ErrorCode.INVALID_CURSOR, field="cursor")
     if len(token) > 1000:
         raise bad
     try:

@@ -15,40 +15,17 @@ from django.db import InterfaceError, OperationalError
 from graphene.utils.str_converters import to_camel_case
 from graphql import GraphQLError
 
+from cms.core.errors import ErrorCode as Code  # cms's one enum of error codes, `Code` in the GraphQL endpoint
 from cms.core.exceptions import ApplicationError
 
 logger = logging.getLogger("cms.graphql")
 
 
-class Code:
-    """`extensions.code` values of the endpoint's own errors."""
-
-    INVALID_REQUEST = "invalid_request"  # malformed JSON, non-UTF-8, missing query, bad variables JSON
-    BATCH_NOT_SUPPORTED = "batch_not_supported"
-    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
-    METHOD_NOT_ALLOWED = "method_not_allowed"
-    QUERY_TOO_LARGE = "query_too_large"
-    PARSE_FAILED = "parse_failed"
-    VALIDATION_FAILED = "validation_failed"
-    BAD_VARIABLES = "bad_user_input"
-    MAX_DEPTH = "max_depth_exceeded"
-    MAX_ALIASES = "max_aliases_exceeded"
-    SINGLE_OPERATION = "single_operation_only"
-    INTROSPECTION_DISABLED = "introspection_disabled"
-    FIRST_REQUIRED = "first_required"
-    FIRST_OUT_OF_RANGE = "first_out_of_range"
-    UNAUTHENTICATED = "unauthenticated"
-    THROTTLED = "throttled"
-    CSRF_FAILED = "csrf_failed"
-    INTERNAL = "internal_error"
-    UNAVAILABLE = "unavailable"  # the database is unreachable: HTTP 503 with Retry-After, as REST
-
-
 # Errors from resolvers that mean "your request is wrong" rather than "this field failed": answered with HTTP 400
-# (with the partial `data`). "invalid", "unknown_slug", "invalid_cursor" are the selectors' and pagination's codes for
-# bad arguments, the same that REST answers with 400.
+# (with the partial `data`): the codes of bad arguments, the same that REST answers with 400 ("unknown_slug" is the
+# articles selectors' unknown section/tag/author).
 BAD_REQUEST_CODES = frozenset(
-    {Code.FIRST_REQUIRED, Code.FIRST_OUT_OF_RANGE, "invalid", "unknown_slug", "invalid_cursor"}
+    {Code.FIRST_REQUIRED, Code.FIRST_OUT_OF_RANGE, Code.INVALID, Code.INVALID_CURSOR, "unknown_slug"}
 )
 
 _SUGGESTION_RE = re.compile(r"\s*Did you mean [^?]*\?")
@@ -80,10 +57,10 @@ def _validation_error_items(exc: DjangoValidationError) -> list[tuple[str | None
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
             for error in errors:
-                items.append((None if field == "__all__" else field, error.code or "invalid", _message_of(error)))
+                items.append((None if field == "__all__" else field, error.code or Code.INVALID, _message_of(error)))
     else:
         for error in exc.error_list:
-            items.append((None, error.code or "invalid", _message_of(error)))
+            items.append((None, error.code or Code.INVALID, _message_of(error)))
     return items
 
 
@@ -101,7 +78,7 @@ def errors_from_exception(exc: Exception) -> list[dict] | None:
     if isinstance(exc, DjangoValidationError):
         return [{"field": f, "code": c, "message": m} for f, c, m in _validation_error_items(exc)]
     if isinstance(exc, DjangoPermissionDenied):
-        return [{"field": None, "code": "permission_denied", "message": "You do not have permission to do this."}]
+        return [{"field": None, "code": Code.PERMISSION_DENIED, "message": "You do not have permission to do this."}]
     return None
 
 
@@ -134,7 +111,7 @@ def format_error(error: Exception) -> dict:
                 formatted["message"] = "Internal server error."
             extensions.setdefault("code", Code.INTERNAL)
     elif not extensions.get("code"):
-        extensions["code"] = "error" if error.path else Code.VALIDATION_FAILED
+        extensions["code"] = Code.ERROR if error.path else Code.VALIDATION_FAILED
     if not debug:
         formatted["message"] = strip_suggestions(formatted["message"])
     formatted["extensions"] = extensions
