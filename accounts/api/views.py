@@ -70,6 +70,24 @@ def _private(response: Response) -> Response:
     return response
 
 
+def _valid(serializer_class, request) -> dict:
+    """The request body validated by `serializer_class` (a 400 otherwise)."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _accepted(detail: str) -> Response:
+    return _private(Response({"detail": detail}, status=status.HTTP_202_ACCEPTED))
+
+
+# An operation a server-side frontend may relay for its readers (with its X-Api-Key, which never authenticates as a
+# reader): limits apply to the reader's address, not the frontend's. (A comment: a docstring would become every
+# subclass's OpenAPI description.)
+class RelayedApi(APIView):
+    authentication_classes = [ApiKeyAuthentication]
+
+
 class CsrfTokenApi(APIView):
     """Sets the `csrftoken` cookie (and returns the token) for browser frontends using cookie sessions."""
 
@@ -80,18 +98,16 @@ class CsrfTokenApi(APIView):
         return _private(Response({"csrf_token": get_token(request._request)}))
 
 
-class RegisterApi(APIView):
-    authentication_classes = [ApiKeyAuthentication]  # a frontend relaying readers: their address, not its own
+class RegisterApi(RelayedApi):
     throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, RegisterRateThrottle]
 
     @extend_schema(request=s.RegisterInputSerializer, responses={202: s.AcceptedSerializer})
     def post(self, request):
-        data = s.RegisterInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = services.user_register(**data.validated_data)
+        data = _valid(s.RegisterInputSerializer, request)
+        user = services.user_register(**data)
         if user is not None:
             anonymous_reads_merge(request=request, user=user)
-        return _private(Response({"detail": REGISTER_ACCEPTED}, status=status.HTTP_202_ACCEPTED))
+        return _accepted(REGISTER_ACCEPTED)
 
 
 class EmailVerifyApi(APIView):
@@ -99,9 +115,8 @@ class EmailVerifyApi(APIView):
 
     @extend_schema(request=s.TokenInputSerializer, responses={200: s.AcceptedSerializer})
     def post(self, request):
-        data = s.TokenInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.user_email_verify(token=data.validated_data["token"])
+        data = _valid(s.TokenInputSerializer, request)
+        services.user_email_verify(token=data["token"])
         return _private(Response({"detail": EMAIL_VERIFIED}))
 
 
@@ -111,11 +126,10 @@ class EmailVerifyResendApi(APIView):
     @extend_schema(request=None, responses={202: s.AcceptedSerializer})
     def post(self, request):
         services.email_verification_resend(user=request.user)
-        return _private(Response({"detail": VERIFICATION_SENT}, status=status.HTTP_202_ACCEPTED))
+        return _accepted(VERIFICATION_SENT)
 
 
-class LoginApi(APIView):
-    authentication_classes = [ApiKeyAuthentication]  # a frontend relaying readers: their address, not its own
+class LoginApi(RelayedApi):
     throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, LoginRateThrottle]
 
     @extend_schema(
@@ -128,15 +142,14 @@ class LoginApi(APIView):
         },
     )
     def post(self, request):
-        data = s.LoginInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        want_session = data.validated_data["session"]
+        data = _valid(s.LoginInputSerializer, request)
+        want_session = data["session"]
         if want_session:
             _enforce_csrf(request._request)
         try:
             user = services.user_authenticate(
-                email=data.validated_data["email"],
-                password=data.validated_data["password"],
+                email=data["email"],
+                password=data["password"],
                 ip=client_ip(request),
                 request=request._request,
             )
@@ -149,8 +162,7 @@ class LoginApi(APIView):
         return _private(Response({"access": pair.access, "refresh": pair.refresh, "user": me_payload(user)}))
 
 
-class TokenRefreshApi(APIView):
-    authentication_classes = [ApiKeyAuthentication]  # a frontend relaying readers: their address, not its own
+class TokenRefreshApi(RelayedApi):
     throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, LoginRateThrottle]
 
     @extend_schema(
@@ -158,9 +170,8 @@ class TokenRefreshApi(APIView):
         responses={200: s.TokenPairSerializer, 401: _error("`token_invalid`: invalid, expired or revoked.")},
     )
     def post(self, request):
-        data = s.RefreshInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        pair = services.token_refresh(refresh=data.validated_data["refresh"])
+        data = _valid(s.RefreshInputSerializer, request)
+        pair = services.token_refresh(refresh=data["refresh"])
         return _private(Response({"access": pair.access, "refresh": pair.refresh}))
 
 
@@ -177,35 +188,30 @@ class LogoutApi(APIView):
         responses={204: None, 401: _error("`token_invalid`: the refresh token is invalid or expired.")},
     )
     def post(self, request):
-        data = s.LogoutInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        if data.validated_data.get("refresh"):
-            services.token_revoke(refresh=data.validated_data["refresh"])
+        data = _valid(s.LogoutInputSerializer, request)
+        if data.get("refresh"):
+            services.token_revoke(refresh=data["refresh"])
         session_logout(request._request)
         return _private(Response(status=status.HTTP_204_NO_CONTENT))
 
 
-class PasswordResetApi(APIView):
-    authentication_classes = [ApiKeyAuthentication]  # a frontend relaying readers: their address, not its own
+class PasswordResetApi(RelayedApi):
     throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, PasswordResetRateThrottle]
 
     @extend_schema(request=s.PasswordResetInputSerializer, responses={202: s.AcceptedSerializer})
     def post(self, request):
-        data = s.PasswordResetInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.password_reset_request(email=data.validated_data["email"])
-        return _private(Response({"detail": RESET_ACCEPTED}, status=status.HTTP_202_ACCEPTED))
+        data = _valid(s.PasswordResetInputSerializer, request)
+        services.password_reset_request(email=data["email"])
+        return _accepted(RESET_ACCEPTED)
 
 
-class PasswordResetConfirmApi(APIView):
-    authentication_classes = [ApiKeyAuthentication]  # a frontend relaying readers: their address, not its own
+class PasswordResetConfirmApi(RelayedApi):
     throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, PasswordResetRateThrottle]
 
     @extend_schema(request=s.PasswordResetConfirmInputSerializer, responses={200: s.AcceptedSerializer})
     def post(self, request):
-        data = s.PasswordResetConfirmInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.password_reset_confirm(**data.validated_data)
+        data = _valid(s.PasswordResetConfirmInputSerializer, request)
+        services.password_reset_confirm(**data)
         return _private(Response({"detail": RESET_CONFIRMED}))
 
 
@@ -218,9 +224,8 @@ class MeApi(APIView):
 
     @extend_schema(request=s.MeUpdateInputSerializer, responses={200: s.MeOutputSerializer})
     def patch(self, request):
-        data = s.MeUpdateInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = services.user_profile_update(user=request.user, **data.validated_data)
+        data = _valid(s.MeUpdateInputSerializer, request)
+        user = services.user_profile_update(user=request.user, **data)
         return _private(Response(me_payload(user)))
 
     @extend_schema(
@@ -228,8 +233,7 @@ class MeApi(APIView):
         responses={204: None, 409: _error("`subscription_live`: cancel the subscription before closing the account.")},
     )
     def delete(self, request):
-        data = s.MeDeleteInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.user_delete(user=request.user, password=data.validated_data["password"])
+        data = _valid(s.MeDeleteInputSerializer, request)
+        services.user_delete(user=request.user, password=data["password"])
         session_logout(request._request)
         return _private(Response(status=status.HTTP_204_NO_CONTENT))

@@ -79,73 +79,60 @@ class AccessDecisionByArticleIdLoader(_ArticleKeyedLoader):
         return access_decide_many(reader=reader, articles=[self.articles[k] for k in keys])
 
 
-class RelatedArticlesByArticleIdLoader(_ArticleKeyedLoader):
-    """`related(first)` for every announced article in one `article_related_many` call per level of nesting and
-    per `first`. Keys are (article id, first)."""
-
-    default = []
-
-    def prime_keys(self, keys):  # the (id, first) keys are only known when `related` is asked for
-        return None
-
-    def load_related(self, article: Article, *, limit: int) -> list[Article]:
-        self.articles.setdefault(article.pk, article)
-        key = (article.pk, limit)
-        if key not in self._cache:
-            for pk in self.articles:
-                if (pk, limit) not in self._cache:
-                    self._pending[(pk, limit)] = None
-            self._dispatch()
-        return self._cache[key]
-
-    def batch_load(self, keys):
-        by_limit: dict[int, list[Article]] = defaultdict(list)
-        for pk, limit in keys:
-            by_limit[limit].append(self.articles[pk])
-        out = {}
-        for limit, articles in by_limit.items():
-            for pk, related in selectors.article_related_many(articles=articles, limit=limit).items():
-                out[(pk, limit)] = related
-        articles_loaded(self.context, [a for related in out.values() for a in related])
-        return out
-
-
-class LatestArticlesByAuthorIdLoader(DataLoader):
-    """An author's latest articles for every author of the request in one `author_latest_articles_many` call per
-    `first`. Keys are (author id, first); announce authors with `prime_authors`."""
+class _ArticlesPerOwnerLoader(DataLoader):
+    """A list of articles per owner (an article, an author) and `first`, for every announced owner in one
+    `fetch_many` call per level of nesting and per `first`. Keys are (owner id, first); the `first` is only known
+    when the field is asked for, so owners are announced (`prime_owners`) and keyed at the first load."""
 
     default = []
 
     def __new__(cls, info_or_context):
         loader = super().__new__(cls, info_or_context)
-        if not hasattr(loader, "authors"):
-            loader.authors = {}
+        if not hasattr(loader, "owners"):
+            loader.owners = {}
         return loader
 
-    def prime_authors(self, authors: Iterable[Author]) -> None:
-        for author in authors:
-            self.authors.setdefault(author.pk, author)
+    def fetch_many(self, owners: list, *, limit: int) -> dict[int, list[Article]]:  # pragma: no cover - abstract
+        raise NotImplementedError
 
-    def load_latest(self, author: Author, *, limit: int) -> list[Article]:
-        self.authors.setdefault(author.pk, author)
-        key = (author.pk, limit)
+    def prime_owners(self, owners: Iterable) -> None:
+        for owner in owners:
+            self.owners.setdefault(owner.pk, owner)
+
+    def load_for(self, owner, *, limit: int) -> list[Article]:
+        self.owners.setdefault(owner.pk, owner)
+        key = (owner.pk, limit)
         if key not in self._cache:
-            for pk in self.authors:
+            for pk in self.owners:
                 if (pk, limit) not in self._cache:
                     self._pending[(pk, limit)] = None
             self._dispatch()
         return self._cache[key]
 
     def batch_load(self, keys):
-        by_limit: dict[int, list[Author]] = defaultdict(list)
+        by_limit: dict[int, list] = defaultdict(list)
         for pk, limit in keys:
-            by_limit[limit].append(self.authors[pk])
+            by_limit[limit].append(self.owners[pk])
         out = {}
-        for limit, authors in by_limit.items():
-            for pk, articles in selectors.author_latest_articles_many(authors=authors, limit=limit).items():
+        for limit, owners in by_limit.items():
+            for pk, articles in self.fetch_many(owners, limit=limit).items():
                 out[(pk, limit)] = articles
         articles_loaded(self.context, [a for articles in out.values() for a in articles])
         return out
+
+
+class RelatedArticlesByArticleIdLoader(_ArticlesPerOwnerLoader):
+    """`related(first)` of every announced article: `article_related_many`."""
+
+    def fetch_many(self, owners: list[Article], *, limit: int) -> dict[int, list[Article]]:
+        return selectors.article_related_many(articles=owners, limit=limit)
+
+
+class LatestArticlesByAuthorIdLoader(_ArticlesPerOwnerLoader):
+    """`latestArticles(first)` of every announced author: `author_latest_articles_many`."""
+
+    def fetch_many(self, owners: list[Author], *, limit: int) -> dict[int, list[Article]]:
+        return selectors.author_latest_articles_many(authors=owners, limit=limit)
 
 
 def articles_loaded(context, articles: Iterable[Article]) -> None:
@@ -154,7 +141,7 @@ def articles_loaded(context, articles: Iterable[Article]) -> None:
     if not articles:
         return
     AccessDecisionByArticleIdLoader(context).prime_articles(articles)
-    RelatedArticlesByArticleIdLoader(context).prime_articles(articles)
+    RelatedArticlesByArticleIdLoader(context).prime_owners(articles)
     AuthorsByArticleIdLoader(context).prime_keys(
         a.pk for a in articles if getattr(a, "ordered_article_authors", None) is None
     )

@@ -46,6 +46,16 @@ def _slug_argument(slug: str) -> str | None:
     return slug
 
 
+def _get_or_none(getter, slug: str):
+    """`getter(slug=slug)` (a selector raising NotFound), or None: a single-object query answers null."""
+    if _slug_argument(slug) is None:
+        return None
+    try:
+        return getter(slug=slug)
+    except NotFound:
+        return None
+
+
 # Fields of the top-level article whose answer depends on the (counted) detail decision.
 DETAIL_DECISION_FIELDS = frozenset({"body", "bodyIsPreview", "access", "paywall"})
 
@@ -199,12 +209,7 @@ class ArticlesQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_section(root, info, slug):
-        if _slug_argument(slug) is None:
-            return None
-        try:
-            return selectors.section_get(slug=slug)
-        except NotFound:
-            return None
+        return _get_or_none(selectors.section_get, slug)
 
     @staticmethod
     def resolve_tags(root, info):
@@ -213,17 +218,12 @@ class ArticlesQueries(graphene.ObjectType):
     @staticmethod
     def resolve_authors(root, info):
         authors = list(selectors.author_list())
-        LatestArticlesByAuthorIdLoader(info.context).prime_authors(authors)
+        LatestArticlesByAuthorIdLoader(info.context).prime_owners(authors)
         return authors
 
     @staticmethod
     def resolve_author(root, info, slug):
-        if _slug_argument(slug) is None:
-            return None
-        try:
-            return selectors.author_get(slug=slug)
-        except NotFound:
-            return None
+        return _get_or_none(selectors.author_get, slug)
 
 
 def _preview_article(info, *, slug: str, token: str):

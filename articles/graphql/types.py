@@ -84,7 +84,7 @@ class AuthorType(DjangoObjectType):
 
     @staticmethod
     def resolve_latest_articles(root: Author, info, first: int = 10):
-        return LatestArticlesByAuthorIdLoader(info.context).load_latest(root, limit=first_check(first))
+        return LatestArticlesByAuthorIdLoader(info.context).load_for(root, limit=first_check(first))
 
 
 class RenditionType(graphene.ObjectType):
@@ -271,7 +271,7 @@ class ArticleType(DjangoObjectType):
                 code=Code.FIRST_OUT_OF_RANGE,
                 field="first",
             )
-        return RelatedArticlesByArticleIdLoader(info.context).load_related(root, limit=first)
+        return RelatedArticlesByArticleIdLoader(info.context).load_for(root, limit=first)
 
     # --- plain fields -----------------------------------------------------------------------------------------
 
