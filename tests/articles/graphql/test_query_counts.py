@@ -154,7 +154,7 @@ DETAIL = """query Article($slug: String!) { article(slug: $slug) {
 
 
 def test_detail_reads_the_article_from_the_snapshot_shared_with_rest(graphql_client, api_client):
-    """The article comes from the detail snapshot (articles/api/snapshots.py): warm, a GraphQL detail costs only the
+    """The article comes from the detail snapshot (articles/caching.py): warm, a GraphQL detail costs only the
     meter's query; a snapshot REST built serves GraphQL too. The paywall still decides per request."""
     article = ArticleFactory(
         access_level="metered",
