@@ -70,18 +70,6 @@ def generation_set(key: str, generation: int, value, *, timeout: int = PAGE_TIME
     cache.set(key, (generation, value), timeout=timeout)
 
 
-def generation_cached(key: str, build: Callable[[], object], *, timeout: int = PAGE_TIMEOUT):
-    """`build()`'s value, cached under `key` for the current content generation: a hit costs one cache round trip
-    (the generation and the entry are read together), a bump of the generation makes every entry stale at once.
-    Exceptions from `build()` (e.g. NotFound) propagate and nothing is cached. A cache outage means a rebuild."""
-    generation, value = generation_get(key)
-    if value is not None:
-        return value
-    value = build()
-    generation_set(key, generation, value, timeout=timeout)
-    return value
-
-
 def _page_key(request) -> str:
     raw = f"{request.get_host()}|{request.path}|{request.META.get('QUERY_STRING', '')}"
     return f"public:{hashlib.sha256(raw.encode('utf-8', 'surrogateescape')).hexdigest()}"

@@ -9,9 +9,8 @@ import pytest
 from django.utils import timezone
 
 from articles import selectors
-from articles.api.json_ld import article_json_ld_body, article_json_ld_public
-from articles.api.serializers import article_detail_public_representation
 from articles.models import Article
+from articles.presenters import article_json_ld_body, article_json_ld_public, article_public
 from cms.core.exceptions import NotFound
 from tests.articles.factories import ArticleFactory, AuthorFactory, SectionFactory, TagFactory
 from tests.articles.graphql.test_queries import _image
@@ -47,8 +46,8 @@ def test_detail_loads_every_relation_in_three_queries(full_article, django_asser
     with django_assert_num_queries(3):  # article (+ section, hero image), byline with authors, tags
         article = selectors.article_get(slug=full_article.slug)
         loaded = _relations(article)  # using every relation costs nothing more
-        article_detail_public_representation(article)
-        article_json_ld_public(article=article)
+        article_public(article, base="http://testserver")
+        article_json_ld_public(article=article, base="http://testserver")
         article_json_ld_body(article)
 
     assert loaded == {

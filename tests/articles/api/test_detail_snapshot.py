@@ -1,4 +1,4 @@
-"""The article detail's cached public part (articles/api/snapshots.py): edits, unpublishing and comments show at
+"""The article detail's cached public part (articles/caching.py): edits, unpublishing and comments show at
 once, and a warm detail request does not touch the article tables."""
 
 from __future__ import annotations
