@@ -12,7 +12,6 @@ from graphql.execution.values import get_directive_values
 from articles import selectors
 from articles.caching import article_detail_snapshot
 from cms.core.exceptions import ApplicationError, NotFound
-from cms.core.links import site_base
 from cms.core.pagination import cursor_encode, keyset_paginate
 from cms.graphql.caching import reader_dependency_mark
 from cms.graphql.context import request_reader, request_store
@@ -22,7 +21,7 @@ from paywall.readers import Reader
 from paywall.services import access_decide, article_search_snippets
 
 from .dataloaders import LatestArticlesByAuthorIdLoader, articles_loaded
-from .types import ArticleConnection, ArticleType, AuthorType, SectionType, TagType
+from .types import ArticleConnection, ArticleType, AuthorType, SectionType, TagType, request_base
 
 SEARCH_MAX_LENGTH = 200  # as REST's `search`
 SLUG_MAX_LENGTH = 300
@@ -192,7 +191,7 @@ class ArticlesQueries(graphene.ObjectType):
         try:
             # The article instance of the detail snapshot (the REST detail's cache: one cache round trip when warm,
             # shared by both APIs); the paywall decides below on this instance, per request.
-            article = article_detail_snapshot(slug=slug, base=site_base(info.context)).article
+            article = article_detail_snapshot(slug=slug, base=request_base(info)).article
         except NotFound:
             return None
         if _selected_field_names(info) & DETAIL_DECISION_FIELDS:

@@ -37,6 +37,16 @@ from .dataloaders import (
 RELATED_MAX = 20  # the REST related endpoint's `limit` maximum
 
 
+def request_base(info) -> str:
+    """The start of this request's absolute URLs (cms.core.links.site_base), worked out once per request: a list
+    asks for it in every url, image and avatar it resolves."""
+    request = info.context
+    base = getattr(request, "_mh_site_base", None)
+    if base is None:
+        base = request._mh_site_base = site_base(request)
+    return base
+
+
 class SectionType(DjangoObjectType):
     class Meta:
         model = Section
@@ -76,7 +86,7 @@ class AuthorType(DjangoObjectType):
 
     @staticmethod
     def resolve_avatar(root: Author, info):
-        return presenters.author_avatar(root, base=site_base(info.context))
+        return presenters.author_avatar(root, base=request_base(info))
 
     @staticmethod
     def resolve_links(root: Author, info):
@@ -108,11 +118,11 @@ class ImageType(DjangoObjectType):
 
     @staticmethod
     def resolve_url(root: Image, info):
-        return presenters.image_url(root, base=site_base(info.context))
+        return presenters.image_url(root, base=request_base(info))
 
     @staticmethod
     def resolve_renditions(root: Image, info):
-        return presenters.image_renditions(root, base=site_base(info.context))
+        return presenters.image_renditions(root, base=request_base(info))
 
 
 class SourceType(graphene.ObjectType):
@@ -281,7 +291,7 @@ class ArticleType(DjangoObjectType):
 
     @staticmethod
     def resolve_url(root: Article, info):
-        return article_url(root, base=site_base(info.context))
+        return article_url(root, base=request_base(info))
 
     @staticmethod
     def resolve_snippet(root: Article, info):
@@ -327,7 +337,7 @@ class ArticleType(DjangoObjectType):
     @staticmethod
     def resolve_json_ld(root: Article, info):
         granted = article_decision(root, info).granted
-        return presenters.article_json_ld(article=root, base=site_base(info.context), granted=granted)
+        return presenters.article_json_ld(article=root, base=request_base(info), granted=granted)
 
 
 class ArticleConnection(graphene.relay.Connection):
@@ -344,4 +354,5 @@ __all__ = [
     "SectionType",
     "TagType",
     "article_decision",
+    "request_base",
 ]
