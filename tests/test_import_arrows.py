@@ -29,10 +29,6 @@ ALLOWED = {
     ("articles.demo.loader", "cms.api.caching"): "content generation",
     ("cms.graphql.caching", "cms.api.caching"): "content generation",
     ("comments.caching", "cms.api.caching"): "content generation",
-    # Comments are moving to an app of their own (comments/), with the comment viewer and the comments page cache
-    # out of articles/api/; these two go with that move.
-    ("articles.graphql.comments", "articles.api.comments"): "comment viewer",
-    ("articles.signals", "articles.api.comment_pages"): "comments page cache",
 }
 
 
