@@ -89,8 +89,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
             return  # a key is immutable once created; revoke it and create another
         key, raw = services.api_key_create(name=form.cleaned_data["name"], created_by=request.user)
         obj.pk = key.pk
-        obj.__dict__.update({f.attname: getattr(key, f.attname) for f in key._meta.concrete_fields})
-        obj._state.adding = False
+        obj.refresh_from_db()  # the admin's object is now the stored key (its log entry and redirect use it)
         self.message_user(
             request,
             f"API key for “{key.name}”: {raw} — copy it now, it will not be shown again. "

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from articles.models import Article, Author, Image, Section, Tag
-from articles.selectors import article_authors
+from articles.selectors import article_authors, article_tags
 from articles.services.html import html_to_text
 from cms.core.links import absolute_url, article_url
 
@@ -110,7 +110,7 @@ def article_list_item(article: Article, *, base: str, snippet: str | None = None
         "title": article.title,
         "dek": article.dek,
         "section": ref(article.section),
-        "tags": [ref(t) for t in article.tags.all()],
+        "tags": [ref(t) for t in article_tags(article)],
         "authors": [ref(a) for a in article_authors(article)],
         "published_at": datetime_representation(article.published_at),
         "updated_at": datetime_representation(article.updated_at),
@@ -216,4 +216,4 @@ def article_byline_text(article: Article) -> str | None:
 def article_categories(article: Article) -> list[str]:
     """The section's name, then the tags' names."""
     categories = [article.section.name] if article.section_id else []
-    return categories + [t.name for t in article.tags.all()]
+    return categories + [t.name for t in article_tags(article)]

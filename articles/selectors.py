@@ -34,7 +34,7 @@ def _with_relations(qs: QuerySet[Article]) -> QuerySet[Article]:
     """What every article list item needs: section and hero image (joined), the byline in order with its authors
     and the tags in name order (one prefetch query each, whatever the number of articles)."""
     return qs.select_related("section", "hero_image").prefetch_related(
-        _byline_prefetch(), Prefetch("tags", queryset=Tag.objects.order_by("name"))
+        _byline_prefetch(), Prefetch("tags", queryset=Tag.objects.order_by("name"), to_attr="ordered_tags")
     )
 
 
@@ -44,6 +44,12 @@ def article_authors(article: Article) -> list[Author]:
     if links is None:
         links = article.article_authors.select_related("author").order_by("order", "id")
     return [link.author for link in links]
+
+
+def article_tags(article: Article) -> list[Tag]:
+    """The tags in name order; uses the prefetch from the selectors (`article.ordered_tags`) when present."""
+    tags = getattr(article, "ordered_tags", None)
+    return tags if tags is not None else list(article.tags.order_by("name"))
 
 
 def _public_articles() -> QuerySet[Article]:

@@ -145,9 +145,7 @@ def articles_loaded(context, articles: Iterable[Article]) -> None:
     AuthorsByArticleIdLoader(context).prime_keys(
         a.pk for a in articles if getattr(a, "ordered_article_authors", None) is None
     )
-    TagsByArticleIdLoader(context).prime_keys(
-        a.pk for a in articles if "tags" not in getattr(a, "_prefetched_objects_cache", {})
-    )
+    TagsByArticleIdLoader(context).prime_keys(a.pk for a in articles if getattr(a, "ordered_tags", None) is None)
     SectionByIdLoader(context).prime_keys(
         a.section_id for a in articles if a.section_id and not Article.section.is_cached(a)
     )

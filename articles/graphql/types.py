@@ -261,9 +261,9 @@ class ArticleType(DjangoObjectType):
 
     @staticmethod
     def resolve_tags(root: Article, info):
-        prefetched = getattr(root, "_prefetched_objects_cache", {})
-        if "tags" in prefetched:
-            return list(prefetched["tags"])
+        tags = getattr(root, "ordered_tags", None)
+        if tags is not None:
+            return tags
         return TagsByArticleIdLoader(info.context).load(root.pk)
 
     @staticmethod
