@@ -164,3 +164,31 @@ class ArticleAuthor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} on {self.article}"
+
+
+# --- Pages (standalone: About, Contact, Terms) ------------------------------------------------------------------------
+
+
+class Page(TimeStampedModel):
+    """A standalone page. Never in article lists, never metered; served by the Ghost Content API's `pages/`.
+    `body` is sanitised like an article's body (see `articles.services.pages.page_prepare`)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=300, unique=True)
+    body = models.TextField(blank=True, help_text="Sanitised HTML.")
+    excerpt = models.TextField(blank=True)
+    feature_image = models.ForeignKey(Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    seo_title = models.CharField(max_length=200, blank=True)
+    seo_description = models.CharField(max_length=320, blank=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title

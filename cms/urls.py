@@ -31,6 +31,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html"), name="redoc"),
     path("api/v1/", include("cms.api.urls")),
+    path("ghost/api/", include("cms.ghost.urls")),
     path("", include("cms.graphql.urls")),
     path("", include("articles.urls")),
     path("", include("paywall.urls")),

@@ -34,3 +34,42 @@ class OutboundEmail(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.template} to {self.to} ({self.status})"
+
+
+def _site_timezone() -> str:
+    from django.conf import settings
+
+    return settings.TIME_ZONE
+
+
+class SiteSettings(models.Model):
+    """The publication's settings (one row, edited in the admin): what Ghost frontends read from `settings/`.
+    Read through `cms.core.selectors.site_settings_get` (cached); `lang` and `timezone` are never empty."""
+
+    title = models.CharField(max_length=150, default="Masthead")
+    description = models.CharField(max_length=500, blank=True)
+    logo = models.URLField(max_length=500, blank=True)
+    icon = models.URLField(max_length=500, blank=True)
+    accent_color = models.CharField(max_length=20, blank=True, help_text='e.g. "#15171A"')
+    cover_image = models.URLField(max_length=500, blank=True)
+    lang = models.CharField(max_length=20, default="en")
+    timezone = models.CharField(max_length=64, default=_site_timezone)
+    navigation = models.JSONField(default=list, blank=True, help_text='A list of {"label": ..., "url": ...}.')
+    secondary_navigation = models.JSONField(default=list, blank=True, help_text='A list of {"label", "url"}.')
+    meta_title = models.CharField(max_length=300, blank=True)
+    meta_description = models.CharField(max_length=500, blank=True)
+    og_image = models.URLField(max_length=500, blank=True)
+    og_title = models.CharField(max_length=300, blank=True)
+    og_description = models.CharField(max_length=500, blank=True)
+    twitter_image = models.URLField(max_length=500, blank=True)
+    twitter_title = models.CharField(max_length=300, blank=True)
+    twitter_description = models.CharField(max_length=500, blank=True)
+    members_support_address = models.CharField(max_length=200, blank=True, default="noreply")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "site settings"
+        verbose_name_plural = "site settings"
+
+    def __str__(self) -> str:
+        return "Site settings"

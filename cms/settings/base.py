@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "comments",
     "cms.webhooks",
     "paywall",
+    "cms.ghost.apps.GhostConfig",
 ]
 
 MIDDLEWARE = [
@@ -253,6 +254,7 @@ GRAPHQL_MAX_FIRST = 100
 # --- CORS / security --------------------------------------------------------------------------------------------------
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://localhost:3000"] if DEBUG else [])
 CORS_ALLOW_CREDENTIALS = True
+CORS_URLS_REGEX = r"^(?!/ghost/).*$"  # the Ghost Content API sends its own CORS headers (any origin, no credentials)
 CORS_EXPOSE_HEADERS = ["X-Reader-Token", "ETag", "Retry-After"]
 from corsheaders.defaults import default_headers  # noqa: E402
 
@@ -308,6 +310,11 @@ COMMENTS_HOLD_LINKS = env.bool("COMMENTS_HOLD_LINKS", default=True)
 COMMENTS_RATE_PER_MINUTE = env.int("COMMENTS_RATE_PER_MINUTE", default=5)
 COMMENTS_RATE_PER_DAY = env.int("COMMENTS_RATE_PER_DAY", default=50)
 COMMENTS_MAX_DEPTH = 3
+
+# --- Ghost-compatible Content API (cms.ghost) ---------------------------------------------------------------------
+FRONTEND_URL = env.str("FRONTEND_URL", default=PUBLIC_BASE_URL)  # where the public site (the Ghost frontend) lives
+GHOST_POST_URL_PATTERN = env.str("GHOST_POST_URL_PATTERN", default="/{section}/{slug}/")  # also {id}, {year}...
+GHOST_PAGE_URL_PATTERN = env.str("GHOST_PAGE_URL_PATTERN", default="/{slug}/")
 
 LOGGING = {
     "version": 1,

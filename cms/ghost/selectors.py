@@ -1,0 +1,74 @@
+"""The Ghost API's reads: published posts, pages, authors, sections and tags, carrying exactly the relations the
+presenters need, so a browse costs the same number of queries for 1 or 100 items."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from articles.models import Article, ArticleAuthor, Author, Page, Section, Tag
+
+PUBLISHED = Q(status=Article.Status.PUBLISHED, published_at__isnull=False)
+
+
+def posts_public(q: Q | None = None) -> QuerySet[Article]:
+    """Published articles (the public's visibility rule), filtered by `q` through a subquery (an OR across
+    relations never duplicates a post). The search vector is never fetched."""
+    qs = Article.objects.filter(PUBLISHED).defer("search_vector")
+    if q is not None:
+        qs = qs.filter(pk__in=Article.objects.filter(q).values("pk"))
+    return qs
+
+
+def posts_with_relations(qs: QuerySet[Article]) -> QuerySet[Article]:
+    """Section, hero image, the byline in order (`ordered_article_authors`, as the paywall's author check reads
+    it) and the tags: two prefetch queries whatever the number of posts."""
+    return qs.select_related("section", "hero_image").prefetch_related(
+        Prefetch(
+            "article_authors",
+            queryset=ArticleAuthor.objects.select_related("author").order_by("order", "id"),
+            to_attr="ordered_article_authors",
+        ),
+        Prefetch("tags", queryset=Tag.objects.order_by("name")),
+    )
+
+
+def pages_public(q: Q | None = None) -> QuerySet[Page]:
+    qs = Page.objects.filter(status=Page.Status.PUBLISHED, published_at__isnull=False).select_related("feature_image")
+    if q is not None:
+        qs = qs.filter(pk__in=Page.objects.filter(q).values("pk"))
+    return qs
+
+
+def _published_count(relation: str) -> Count:
+    return Count(
+        relation,
+        filter=Q(**{f"{relation}__status": Article.Status.PUBLISHED, f"{relation}__published_at__isnull": False}),
+        distinct=True,
+    )
+
+
+def authors_public(q: Q | None = None, *, with_counts: bool = False) -> QuerySet[Author]:
+    qs = Author.objects.all()
+    if q is not None:
+        qs = qs.filter(pk__in=Author.objects.filter(q).values("pk"))
+    if with_counts:
+        qs = qs.annotate(posts_count=_published_count("articles"))
+    return qs
+
+
+def sections_public(q: Q | None = None, *, with_counts: bool = False) -> QuerySet[Section]:
+    qs = Section.objects.all()
+    if q is not None:
+        qs = qs.filter(pk__in=Section.objects.filter(q).values("pk"))
+    if with_counts:
+        qs = qs.annotate(posts_count=_published_count("articles"))
+    return qs
+
+
+def tags_public(q: Q | None = None, *, with_counts: bool = False) -> QuerySet[Tag]:
+    qs = Tag.objects.all()
+    if q is not None:
+        qs = qs.filter(pk__in=Tag.objects.filter(q).values("pk"))
+    if with_counts:
+        qs = qs.annotate(posts_count=_published_count("articles"))
+    return qs

@@ -1,0 +1,122 @@
+"""`limit=all` (the versioned prefixes only): the whole collection, streamed.
+
+Rows are read through a server-side cursor (`QuerySet.iterator(chunk_size=...)`) and written out chunk by chunk,
+so memory stays bounded by `CHUNK` rows whatever the size of the archive. Queries: one count, one cursor, and per
+chunk of `CHUNK` posts the two relation prefetches (only with `include=authors,tags`) and the paywall's look for an
+identified reader (`access_decide_many`, never counting); for the usual caller, a static-site build with no reader
+and under `CHUNK` posts, the count is the same for 1 or 1,000 posts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import StreamingHttpResponse
+
+from paywall.readers import Reader
+from paywall.services import access_decide_many, article_body_for
+
+from . import presenters, selectors
+
+CHUNK = 1000
+
+
+def _dump(value) -> str:
+    return json.dumps(value, cls=DjangoJSONEncoder)
+
+
+def _chunks(iterable, size: int) -> Iterator[list]:
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _posts_rows(*, params, reader: Reader, now) -> tuple[int, Iterator[dict]]:
+    from .filtering import filter_q
+    from .views import POST_ORDER, _ordering  # noqa: F401
+
+    qs = selectors.posts_public(filter_q("posts", params.filter, now=now))
+    qs = qs.order_by(*_ordering(params, ("-published_at", "-id")))
+    total = qs.count()
+    if params.include & {"authors", "tags"}:
+        qs = selectors.posts_with_relations(qs)
+    else:
+        qs = qs.select_related("section", "hero_image")
+
+    def rows():
+        for chunk in _chunks(qs.iterator(chunk_size=CHUNK), CHUNK):
+            decisions = access_decide_many(reader=reader, articles=chunk, now=now)
+            for article in chunk:
+                decision = decisions[article.pk]
+                html, _ = article_body_for(article=article, decision=decision)
+                yield presenters.post_shape(
+                    article,
+                    html=html,
+                    granted=decision.granted,
+                    include=params.include,
+                    fields=params.fields,
+                    formats=params.formats,
+                )
+
+    return total, rows()
+
+
+def _simple_rows(resource: str, *, params, now) -> tuple[int, Iterator[dict]]:
+    from .filtering import filter_q
+    from .views import _ordering, _tag_querysets
+
+    with_count = "count.posts" in params.include
+    if resource == "tags":
+        sources = _tag_querysets(params, with_count=with_count)
+    elif resource == "authors":
+        q = filter_q("authors", params.filter, now=now)
+        sources = [
+            (selectors.authors_public(q, with_counts=with_count).order_by(*_ordering(params, ("name", "id"))), None)
+        ]
+    else:
+        q = filter_q("pages", params.filter, now=now)
+        sources = [(selectors.pages_public(q).order_by(*_ordering(params, ("title", "id"))), None)]
+    total = sum(qs.count() for qs, _ in sources)
+
+    def shape(obj, is_section):
+        if resource == "tags":
+            data = presenters.tag_shape(obj, is_section=is_section, with_count=with_count)
+            return presenters._select(data, params.fields, presenters.TAG_FIELDS)
+        if resource == "authors":
+            return presenters._select(
+                presenters.author_shape(obj, with_count=with_count), params.fields, presenters.AUTHOR_FIELDS
+            )
+        return presenters.page_shape(obj, include=params.include, fields=params.fields, formats=params.formats)
+
+    def rows():
+        for qs, is_section in sources:
+            for obj in qs.iterator(chunk_size=CHUNK):
+                yield shape(obj, is_section)
+
+    return total, rows()
+
+
+def stream_browse(*, resource: str, params, reader: Reader, now) -> StreamingHttpResponse:
+    """Validate and count first (errors are still proper Ghost errors), then stream the items."""
+    if resource == "posts":
+        total, rows = _posts_rows(params=params, reader=reader, now=now)
+    else:
+        total, rows = _simple_rows(resource, params=params, now=now)
+    meta = {"pagination": {"page": 1, "limit": "all", "pages": 1, "total": total, "next": None, "prev": None}}
+
+    def body():
+        yield "{" + _dump(resource) + ":["
+        for i, row in enumerate(rows):
+            yield ("," if i else "") + _dump(row)
+        yield '],"meta":' + _dump(meta) + "}"
+
+    response = StreamingHttpResponse(body(), content_type="application/json")
+    response["Cache-Control"] = "public, max-age=60" if reader == Reader() else "private, no-store"
+    return response
