@@ -266,11 +266,12 @@ class _Parser:
 
 
 def literal_value(text: str) -> Value:
-    """An unquoted value: null/true/false, a number, `now[+-]<n><unit>`, or the text itself (a slug, a word)."""
+    """An unquoted value: null/true/false, a number, `now[+-]<n><unit>`, or the text itself (a slug, a word).
+    Digits with a leading zero stay text (`007`, an id), so no value loses characters."""
     lowered = text.lower()
     if lowered in KEYWORDS:
         return KEYWORDS[lowered]
-    if NUMBER_RE.match(text):
+    if NUMBER_RE.match(text) and not (len(text) > 1 and text[0] == "0" and text[1] != "."):
         return float(text) if "." in text else int(text)
     relative = RELATIVE_RE.match(text)
     if relative:

@@ -55,6 +55,8 @@ def strip(node):
         ("title:~$'end'", c("title", "endswith", "end")),
         ("id:5f3c1a2b3c4d5e6f7a8b9c0d", c("id", "eq", "5f3c1a2b3c4d5e6f7a8b9c0d")),
         ("slug:nowhere", c("slug", "eq", "nowhere")),
+        ("slug:007", c("slug", "eq", "007")),
+        ("id:100000000000000000000012", c("id", "eq", 100000000000000000000012)),
     ],
 )
 def test_single_conditions(text, expected):
