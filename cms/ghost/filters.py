@@ -26,7 +26,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from cms.ghost.ids import GhostIdError, ghost_id_decode
+from cms.ghost.ids import AUTHOR, PAGE, POST, SECTION, TAG, MalformedId, ghost_pk
 from cms.ghost.nql import And, Comparison, Node, Or, RelativeDate, Value
 
 NEGATIVE = {"ne": "eq", "nin": "in", "ncontains": "contains", "nstartswith": "startswith", "nendswith": "endswith"}
@@ -192,7 +192,7 @@ def related(exists: Callable[[Q], Exists], path: str, coerce: Coerce = as_text) 
 
 
 def ghost_ids(kind: str) -> Handler:
-    """Ghost's 24-hex ids of `kind`; a malformed or foreign id matches nothing."""
+    """Ghost's 24-hex ids of `kind` (a `cms.ghost.ids` kind digit); a malformed or foreign id matches nothing."""
 
     def decode(value: Value, ctx: Context) -> int | None:
         if isinstance(value, int) and not isinstance(value, bool):
@@ -200,8 +200,8 @@ def ghost_ids(kind: str) -> Handler:
         if not isinstance(value, str):
             return 0
         try:
-            return ghost_id_decode(value, kind) or 0
-        except GhostIdError:
+            return ghost_pk(kind, value) or 0
+        except MalformedId:
             return 0
 
     def handle(ctx: Context) -> Q:
@@ -272,7 +272,7 @@ PRIMARY_TAG = scalar("section__slug", as_text)
 PRIMARY_AUTHOR = related(article_primary_author_exists, "author__slug")
 
 POSTS: dict[str, Handler] = {
-    "id": ghost_ids("post"),
+    "id": ghost_ids(POST),
     "slug": scalar("slug", as_text),
     "title": scalar("title", as_text),
     "featured": constant(False, as_bool),
@@ -292,12 +292,12 @@ POSTS: dict[str, Handler] = {
     "primary_author": PRIMARY_AUTHOR,
 }
 AUTHORS_FIELDS: dict[str, Handler] = {
-    "id": ghost_ids("author"),
+    "id": ghost_ids(AUTHOR),
     "slug": scalar("slug", as_text),
     "name": scalar("name", as_text),
 }
 PAGES: dict[str, Handler] = {
-    "id": ghost_ids("page"),
+    "id": ghost_ids(PAGE),
     "slug": scalar("slug", as_text),
     "title": scalar("title", as_text),
     "published_at": scalar("published_at", as_datetime),
@@ -314,7 +314,7 @@ def tags_fields(kind: str) -> dict[str, Handler]:
     }
 
 
-TAGS_FIELDS = {"tag": tags_fields("tag"), "section": tags_fields("section")}
+TAGS_FIELDS = {"tag": tags_fields(TAG), "section": tags_fields(SECTION)}
 
 
 # --- compiler ---------------------------------------------------------------------------------------------------------

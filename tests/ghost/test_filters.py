@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from articles.models import Article, Author, Section, Tag
 from cms.ghost.filters import NQLFieldError, authors_q, posts_q, tags_q
-from cms.ghost.ids import ghost_id_encode
+from cms.ghost.ids import AUTHOR, POST, SECTION, TAG, ghost_id
 from cms.ghost.nql import parse
 from tests.articles.factories import ArticleFactory, AuthorFactory, SectionFactory, TagFactory
 
@@ -151,14 +151,14 @@ def test_posts_combinations(world, text, expected):
 
 def test_posts_ids(world):
     alpha, gamma = world["alpha"], world["gamma"]
-    assert slugs(f"id:{ghost_id_encode('post', alpha.pk)}") == ["alpha"]
-    assert slugs(f"id:-{ghost_id_encode('post', alpha.pk)}") == ["beta", "delta", "gamma"]
-    assert slugs(f"id:[{ghost_id_encode('post', alpha.pk)},{ghost_id_encode('post', gamma.pk)}]") == [
+    assert slugs(f"id:{ghost_id(POST, alpha.pk)}") == ["alpha"]
+    assert slugs(f"id:-{ghost_id(POST, alpha.pk)}") == ["beta", "delta", "gamma"]
+    assert slugs(f"id:[{ghost_id(POST, alpha.pk)},{ghost_id(POST, gamma.pk)}]") == [
         "alpha",
         "gamma",
     ]
     # an author's id, a malformed id, a number: match nothing, no error
-    assert slugs(f"id:{ghost_id_encode('author', alpha.pk)}") == []
+    assert slugs(f"id:{ghost_id(AUTHOR, alpha.pk)}") == []
     assert slugs("id:zzz") == []
     assert slugs("id:12") == []
     assert slugs(f"id:{'f' * 24}") == []
@@ -210,7 +210,7 @@ def test_authors(world):
     assert authors("name:~'ray'") == ["bob"]
     assert authors("slug:-ann") == ["bob"]
     assert authors("name:'Ann Lee',slug:bob") == ["ann", "bob"]
-    assert authors(f"id:{ghost_id_encode('author', ann.pk)}") == ["ann"]
+    assert authors(f"id:{ghost_id(AUTHOR, ann.pk)}") == ["ann"]
     with pytest.raises(NQLFieldError, match="unknown property 'bio' in the filter for authors"):
         authors("bio:x")
 
@@ -227,8 +227,8 @@ def test_tags_for_both_kinds(world):
     assert tags("name:~'spo'", "section") == ["sport"]
     assert tags("visibility:public") == ["a", "b", "c"]
     assert tags("visibility:internal", "section") == []
-    assert tags(f"id:{ghost_id_encode('tag', b.pk)}") == ["b"]
-    assert tags(f"id:{ghost_id_encode('tag', b.pk)}", "section") == []
-    assert tags(f"id:{ghost_id_encode('section', news.pk)}", "section") == ["news"]
+    assert tags(f"id:{ghost_id(TAG, b.pk)}") == ["b"]
+    assert tags(f"id:{ghost_id(TAG, b.pk)}", "section") == []
+    assert tags(f"id:{ghost_id(SECTION, news.pk)}", "section") == ["news"]
     with pytest.raises(NQLFieldError, match="unknown property 'count.posts'"):
         tags("count.posts:>1")
