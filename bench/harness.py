@@ -42,10 +42,12 @@ SCENARIOS = {
     "graphql_list": ("7. GraphQL list of 20 with authors/section/tags", "graphql", 0.25),
     "graphql_detail": ("8. GraphQL detail with body and access (counted read)", "graphql", None),
     "comments": ("9. A page of threaded comments (subscriber)", "rest", None),
+    "ghost_browse": ("10. Ghost Content API browse of 15 with tags,authors, page cache warm", "rest", 0.4),
+    "ghost_read": ("11. Ghost Content API read by slug, anonymous with allowance (counted read)", "rest", 0.6),
 }
 P99_TARGET_MS = 100
 # every request must be a new line
-FRESH = {"detail_anon", "detail_anon_cold", "graphql_detail", "list_uncached", "search"}
+FRESH = {"detail_anon", "detail_anon_cold", "graphql_detail", "list_uncached", "search", "ghost_read"}
 
 
 def log(message: str) -> None:

@@ -30,6 +30,7 @@ from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from articles.models import Article, Section  # noqa: E402
+from bench.ghost import ghost_scenarios  # noqa: E402
 from comments.models import Comment  # noqa: E402
 from paywall.models import Plan, Subscription  # noqa: E402
 from paywall.readers import Reader, reader_token_issue  # noqa: E402
@@ -270,6 +271,7 @@ def main(argv=None) -> int:
         ],
         "graphql_detail": fresh_graphql(),
         "comments": [("GET", f"/api/v1/articles/{comments_slug}/comments/", bearer, "")],
+        **ghost_scenarios(popular(metered_by_age, args.lines * 2 + 100), anon_limit=anon_limit, lines=args.lines),
     }
     summary = {"articles": published.count(), "anonymous_limit": anon_limit, "section": section}
     summary["search_terms"] = search_terms
