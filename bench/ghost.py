@@ -1,8 +1,8 @@
 """The Ghost Content API scenarios of `bench/prepare.py` (see docs/bench.md and docs/ghost-compat.md).
 
-    ghost_browse   GET /ghost/api/content/posts/?key=...&limit=15&include=tags,authors   (public, page cache warm)
-    ghost_read     GET /ghost/api/content/posts/slug/<slug>/?key=...  with a fresh X-Reader-Token: a counted read,
-                   as `detail_anon` (each reader reads its daily allowance of different articles, then is dropped)
+ghost_browse   GET /ghost/api/content/posts/?key=...&limit=15&include=tags,authors   (public, page cache warm)
+ghost_read     GET /ghost/api/content/posts/slug/<slug>/?key=...  with a fresh X-Reader-Token: a counted read,
+               as `detail_anon` (each reader reads its daily allowance of different articles, then is dropped)
 """
 
 from __future__ import annotations
