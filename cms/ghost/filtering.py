@@ -10,8 +10,9 @@ from django.db.models import Q
 from .errors import BadRequestError
 
 
-def filter_q(resource: str, text: str | None, *, now: datetime) -> Q | None:
-    """The Q for `filter=` on `resource` (posts | pages | authors | tags), None when there is no filter."""
+def filter_q(resource: str, text: str | None, *, now: datetime, kind: str = "tag") -> Q | None:
+    """The Q for `filter=` on `resource` (posts | pages | authors | tags), None when there is no filter. For tags,
+    `kind` says which of the two Ghost-tag tables the Q is for ("tag" or "section")."""
     if not text:
         return None
     try:
@@ -26,9 +27,9 @@ def filter_q(resource: str, text: str | None, *, now: datetime) -> Q | None:
         ) from None
     translate = {
         "posts": lambda n: filters.posts_q(n, now=now),
-        "pages": filters.pages_q,
+        "pages": lambda n: filters.pages_q(n, now=now),
         "authors": filters.authors_q,
-        "tags": filters.tags_q,
+        "tags": lambda n: filters.tags_q(n, kind=kind),
     }[resource]
     try:
         return translate(node)

@@ -13,7 +13,6 @@ import functools
 import math
 import re
 
-from django.core.exceptions import FieldError
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 
@@ -220,8 +219,16 @@ def _post_read(request, lookup: dict) -> HttpResponse:
         raise NotFoundError("Post not found.")
     reader = ghost_reader(request, issue=True)
     decision = access_decide(reader=reader, article=article, record=request.method == "GET")
-    response = JsonResponse({"posts": [_post_dict(article, decision, params)]})
-    return reader_token_attach(response, reader)
+    response = reader_token_attach(JsonResponse({"posts": [_post_dict(article, decision, params)]}), reader)
+    return _reader_token_echo(request, response, reader)
+
+
+def _reader_token_echo(request, response: HttpResponse, reader: Reader) -> HttpResponse:
+    """The response returns the reader's token: a new one when issued (`reader_token_attach`), else the valid one the
+    frontend sent, so a server-side frontend can always forward what it got."""
+    if not reader.new_token and reader.user is None and reader.anon_id and request.headers.get(HEADER_NAME):
+        response[HEADER_NAME] = request.headers[HEADER_NAME]
+    return response
 
 
 @ghost_endpoint
@@ -328,19 +335,21 @@ def authors_read_slug(request, *, versioned: bool, slug: str):
 
 
 def _tag_querysets(params: Params, *, with_count: bool) -> list[tuple[object, bool]]:
-    """[(sections queryset, True), (tags queryset, False)], each filtered by the same NQL (a field one of the two
-    models lacks matches nothing there) and ordered by the `order` clauses."""
-    q = filter_q("tags", params.filter, now=timezone.now())
+    """[(sections queryset, True), (tags queryset, False)], each filtered by the same NQL (translated per table)
+    and ordered by the `order` clauses."""
+    now = timezone.now()
     order = _ordering(params, ("name", "id"))
-    out = []
-    for build, is_section in ((selectors.sections_public, True), (selectors.tags_public, False)):
-        try:
-            qs = build(q, with_counts=with_count).order_by(*(["ordering"] if is_section else []), *order)
-            qs.query.get_compiler(qs.db).as_sql()  # an unknown field for this model surfaces here
-        except FieldError:
-            qs = build(with_counts=with_count).none()
-        out.append((qs, is_section))
-    return out
+    sections_q = filter_q("tags", params.filter, now=now, kind="section")
+    tags_q = filter_q("tags", params.filter, now=now, kind="tag")
+    return [
+        (
+            selectors.sections_public(sections_q, with_counts=with_count).order_by(
+                *(order if params.order else ["ordering", *order])
+            ),
+            True,
+        ),
+        (selectors.tags_public(tags_q, with_counts=with_count).order_by(*order), False),
+    ]
 
 
 def _tags_render(*, params: Params) -> JsonResponse:
