@@ -18,10 +18,11 @@ from simple_history.admin import SimpleHistoryAdmin
 from cms.core.exceptions import ApplicationError
 
 from .forms import ArticleAdminForm, ImageAdminForm
-from .models import Article, ArticleAuthor, Author, Image, Section, Tag
+from .models import Article, ArticleAuthor, Author, Image, Page, Section, Tag
 from .services import article_publish, article_save, article_unpublish
 from .services.articles import PUBLISH_PERMISSION
 from .services.images import image_save
+from .services.pages import page_prepare
 from .services.preview import preview_token_create
 
 
@@ -283,3 +284,22 @@ class ArticleAdmin(SimpleHistoryAdmin):
             verb="archived",
             call=lambda a: article_unpublish(article=a, user=request.user, archive=True),
         )
+
+
+# --- Pages (standalone: About, Contact) ------------------------------------------------------------------------------
+
+
+@admin.register(Page)
+class PageAdmin(admin.ModelAdmin):
+    list_display = ("title", "slug", "status", "published_at", "updated_at")
+    list_filter = ("status",)
+    search_fields = ("title", "slug")
+    prepopulated_fields = {"slug": ("title",)}
+    raw_id_fields = ("feature_image",)
+    fields = (
+        "title", "slug", "status", "published_at", "excerpt", "body", "feature_image", "seo_title", "seo_description",
+    )  # fmt: skip
+
+    def save_model(self, request, obj, form, change):
+        page_prepare(page=obj)  # the body is sanitised like an article's
+        super().save_model(request, obj, form, change)

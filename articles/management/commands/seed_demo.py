@@ -129,4 +129,7 @@ class Command(BaseCommand):
         if comments_ensure is not None and subscriber and editor:
             comments_ensure(article=Article.objects.get(slug=reference_slug), subscriber=subscriber, editor=editor)
             lines.append("comments: a subscriber's comment and an editor's reply on the reference article")
+        ghost_ensure = _optional("cms.ghost.demo", "demo_ghost_ensure")
+        if ghost_ensure is not None:
+            lines.extend(ghost_ensure())
         return lines
