@@ -4,7 +4,7 @@
                                  tags.slug authors.slug primary_tag.slug primary_author.slug, and the shorthands
                                  tag tags author authors primary_tag primary_author (by slug)
     authors_q(node)              Author: id slug name
-    tags_q(node, kind="tag")     Tag (kind "tag") or Section (kind "section"), both Ghost tags: id slug name visibility
+    tags_q(node)                 Tag or Section (both Ghost tags; one Q filters either): id slug name visibility
     pages_q(node, *, now=None)   Page: id slug title published_at featured
 
 Sections appear as Ghost tags and the section is the primary tag, so `tags.slug` matches an article's section or one
@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Exists, Expression, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -305,16 +305,42 @@ PAGES: dict[str, Handler] = {
 }
 
 
-def tags_fields(kind: str) -> dict[str, Handler]:
+class ByModel(Expression):
+    """A condition chosen once the queryset's model is known: `build(model) -> Q`. Lets one `tags_q` filter both
+    sections and tags (Ghost tags both), whose ids live in different id spaces."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, build: Callable[[type], Q]):
+        super().__init__()
+        self.build = build
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        return self.build(query.model).resolve_expression(query, allow_joins, reuse, summarize, for_save)
+
+
+def tag_or_section_ids() -> Handler:
+    """Ghost tag ids on whichever of Section or Tag is filtered: section ids match sections, tag ids tags."""
+    by_tag, by_section = ghost_ids(TAG), ghost_ids(SECTION)
+
+    def handle(ctx: Context) -> Q:
+        tag_q, section_q = by_tag(ctx), by_section(ctx)
+        return Q(ByModel(lambda model: section_q if model._meta.model_name == "section" else tag_q))
+
+    return handle
+
+
+def tags_fields(kind: str | None) -> dict[str, Handler]:
     return {
-        "id": ghost_ids(kind),
+        "id": ghost_ids(kind) if kind else tag_or_section_ids(),
         "slug": scalar("slug", as_text),
         "name": scalar("name", as_text),
         "visibility": constant("public", as_text),
     }
 
 
-TAGS_FIELDS = {"tag": tags_fields(TAG), "section": tags_fields(SECTION)}
+TAGS_FIELDS = {"tag": tags_fields(TAG), "section": tags_fields(SECTION), None: tags_fields(None)}
 
 
 # --- compiler ---------------------------------------------------------------------------------------------------------
@@ -345,8 +371,9 @@ def authors_q(node: Node) -> Q:
     return compile_q(node, AUTHORS_FIELDS, resource="authors", now=timezone.now())
 
 
-def tags_q(node: Node, *, kind: str = "tag") -> Q:
-    """For Masthead's tags (`kind="tag"`, the default) or its sections (`kind="section"`), both Ghost tags."""
+def tags_q(node: Node, *, kind: str | None = None) -> Q:
+    """For Masthead's sections and tags, both Ghost tags: the same Q filters either queryset (`kind=None`), or
+    only one of them (`kind="tag"` / `kind="section"`)."""
     return compile_q(node, TAGS_FIELDS[kind], resource="tags", now=timezone.now())
 
 

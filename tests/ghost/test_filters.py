@@ -232,3 +232,16 @@ def test_tags_for_both_kinds(world):
     assert tags(f"id:{ghost_id(SECTION, news.pk)}", "section") == ["news"]
     with pytest.raises(NQLFieldError, match="unknown property 'count.posts'"):
         tags("count.posts:>1")
+
+
+def test_one_tags_q_filters_sections_and_tags_by_their_own_ids(world):
+    b, news = Tag.objects.get(slug="b"), Section.objects.get(slug="news")
+    q = tags_q(parse(f"id:[{ghost_id(TAG, b.pk)},{ghost_id(SECTION, news.pk)}]"))
+    assert list(Tag.objects.filter(q).values_list("slug", flat=True)) == ["b"]
+    assert list(Section.objects.filter(q).values_list("slug", flat=True)) == ["news"]
+    q = tags_q(parse(f"id:-{ghost_id(TAG, b.pk)}+slug:-c"))
+    assert sorted(Tag.objects.filter(q).values_list("slug", flat=True)) == ["a"]
+    assert sorted(Section.objects.filter(q).values_list("slug", flat=True)) == ["news", "sport"]
+    q = tags_q(parse("slug:[a,news]"))
+    assert [*Tag.objects.filter(q).values_list("slug", flat=True)] == ["a"]
+    assert [*Section.objects.filter(q).values_list("slug", flat=True)] == ["news"]
