@@ -288,4 +288,6 @@ def parse(text: str) -> Node:
         raise NQLSyntaxError(f"filter too long (at most {MAX_LENGTH} characters)", MAX_LENGTH)
     if not text.strip():
         raise NQLSyntaxError("empty filter", 0)
+    if "\x00" in text:
+        raise NQLSyntaxError("NUL character in the filter", text.index("\x00"))
     return _Parser(text).parse()

@@ -4,11 +4,13 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from articles.models import Article, Author, Section, Tag
 from cms.ghost.filters import NQLFieldError, authors_q, posts_q, tags_q
 from cms.ghost.ids import AUTHOR, POST, SECTION, TAG, ghost_id
-from cms.ghost.nql import parse
+from cms.ghost.nql import NQLSyntaxError, parse
 from tests.articles.factories import ArticleFactory, AuthorFactory, SectionFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -245,3 +247,42 @@ def test_one_tags_q_filters_sections_and_tags_by_their_own_ids(world):
     q = tags_q(parse("slug:[a,news]"))
     assert [*Tag.objects.filter(q).values_list("slug", flat=True)] == ["a"]
     assert [*Section.objects.filter(q).values_list("slug", flat=True)] == ["news"]
+
+
+PROPS = st.sampled_from(
+    ["id", "slug", "title", "featured", "visibility", "published_at", "updated_at", "tag", "tags.slug", "authors",
+     "primary_tag", "primary_author.slug", "nope", "tags.name"]
+)  # fmt: skip
+VALUES = st.one_of(
+    st.sampled_from(["null", "true", "false", "now", "now-7d", "now+999999y", "now-999999w", "0", "1.5", "news"]),
+    st.from_regex(r"[a-z0-9-]{1,30}", fullmatch=True),
+    st.text(max_size=30).map(lambda t: "'" + t.replace("\\", "\\\\").replace("'", "\\'") + "'"),
+    st.sampled_from(["'2024-02-30'", "'0001-01-01'", "'9999-12-31 23:59:59'", "'2024-01-01T10:00:00+05:00'"]),
+)
+OPS = st.sampled_from(["", "-", ">", ">=", "<", "<=", "~", "-~", "~^", "~$"])
+
+
+@st.composite
+def conditions(draw):
+    prop = draw(PROPS)
+    if draw(st.booleans()):
+        values = draw(st.lists(VALUES, min_size=1, max_size=3))
+        return f"{prop}:{draw(st.sampled_from(['', '-']))}[{','.join(values)}]"
+    return f"{prop}:{draw(OPS)}{draw(VALUES)}"
+
+
+FILTERS = st.recursive(conditions(), lambda inner: st.lists(inner, min_size=2, max_size=3).flatmap(
+    lambda parts: st.sampled_from(["+", ","]).map(lambda join: "(" + join.join(parts) + ")")
+), max_leaves=6)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=FILTERS)
+def test_fuzz_any_filter_runs_or_is_a_field_error(world, text):
+    """Whatever a generated filter says, it runs on PostgreSQL or raises NQLFieldError/NQLSyntaxError: never a
+    database error (a 500)."""
+    try:
+        list(Article.objects.filter(posts_q(parse(text), now=NOW)).values_list("pk", flat=True))
+        list(Tag.objects.filter(tags_q(parse(text.replace("primary_", "")))).values_list("pk", flat=True))
+    except (NQLFieldError, NQLSyntaxError):
+        pass
