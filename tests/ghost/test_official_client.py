@@ -179,7 +179,10 @@ def test_official_client_reads_every_resource(ghost_client, content_key, newsroo
 
     page2 = got["page2"]
     assert page2["url"].startswith(f"{page2['url'].split('/ghost/')[0]}/ghost/api/content/posts/")
-    assert page2["headers"]["content-version"].startswith("v")
+    assert page2["headers"]["content-version"].startswith("v5")
+    assert page2["headers"]["access-control-allow-origin"] == "*"
+    assert "Accept-Version" in page2["headers"]["vary"]
+    assert page2["headers"]["etag"]  # a public browse: cacheable
     assert page2["data"]["meta"]["pagination"] == {"page": 2, "limit": 3, "pages": 3, "total": 8, "next": 3, "prev": 1}
     assert _ids(page2) == ["metered-3", "metered-4", "metered-5"]
     first = page2["data"]["list"][0]
@@ -219,6 +222,7 @@ def test_official_client_reads_every_resource(ghost_client, content_key, newsroo
 
     v2 = got["v2_all"]
     assert "/ghost/api/v2/content/posts/" in v2["url"]
+    assert v2["headers"]["content-version"].startswith("v2")
     assert len(v2["data"]["list"]) == 8
 
 
