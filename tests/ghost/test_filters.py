@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from articles.models import Article, Author, Section, Tag
-from cms.ghost.filters import NQLFieldError, authors_q, posts_q, tags_q
-from cms.ghost.ids import AUTHOR, POST, SECTION, TAG, ghost_id
+from cms.ghost.filters import NQLFieldError, authors_q, pages_q, posts_q, tags_q
+from cms.ghost.ids import AUTHOR, PAGE, POST, SECTION, TAG, ghost_id
 from cms.ghost.nql import NQLSyntaxError, parse
 from tests.articles.factories import ArticleFactory, AuthorFactory, SectionFactory, TagFactory
 
@@ -247,6 +247,27 @@ def test_one_tags_q_filters_sections_and_tags_by_their_own_ids(world):
     q = tags_q(parse("slug:[a,news]"))
     assert [*Tag.objects.filter(q).values_list("slug", flat=True)] == ["a"]
     assert [*Section.objects.filter(q).values_list("slug", flat=True)] == ["news"]
+
+
+def test_pages():
+    from articles.models import Page
+
+    day_old = NOW - timedelta(days=9)
+    about = Page.objects.create(title="About us", slug="about", status="published", published_at=day_old)
+    Page.objects.create(title="Contact", slug="contact", status="published", published_at=NOW - timedelta(hours=1))
+
+    def pages(text):
+        return slugs(text, Page, lambda node: pages_q(node, now=NOW))
+
+    assert pages("slug:about") == ["about"]
+    assert pages("title:~'us'") == ["about"]
+    assert pages("published_at:>now-1d") == ["contact"]
+    assert pages("slug:-about+featured:false") == ["contact"]
+    assert pages("featured:true") == []
+    assert pages(f"id:{ghost_id(PAGE, about.pk)}") == ["about"]
+    assert pages(f"id:{ghost_id(POST, about.pk)}") == []
+    with pytest.raises(NQLFieldError, match="unknown property 'tag' in the filter for pages"):
+        pages("tag:news")
 
 
 PROPS = st.sampled_from(
