@@ -17,21 +17,29 @@ from .errors import UnauthorizedError
 SCHEMES = ("ghostmembers", "bearer")
 
 
+def _member_token(request) -> str | None:
+    """The raw token of a `GhostMembers` or `Bearer` Authorization header ("" when the scheme has no token); None
+    for no header or another scheme (e.g. Basic to a proxy in front), which names no reader."""
+    scheme, _, raw = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() not in SCHEMES:
+        return None
+    return raw.strip()
+
+
 def reader_identified(request) -> bool:
     """Does the request name a reader (so that its answer depends on who asks)?"""
-    return bool(request.headers.get("Authorization") or request.headers.get(HEADER_NAME))
+    return _member_token(request) is not None or bool(request.headers.get(HEADER_NAME))
 
 
 def _member(request):
-    header = request.headers.get("Authorization", "")
-    if not header:
+    raw = _member_token(request)
+    if raw is None:
         return None
-    scheme, _, raw = header.strip().partition(" ")
-    if scheme.lower() not in SCHEMES or not raw.strip() or len(raw) > 4096:
+    if not raw or len(raw) > 4096:
         raise UnauthorizedError("Unknown member token.", code="INVALID_MEMBER_TOKEN")
     auth = JWTAuthentication()
     try:
-        token = auth.get_validated_token(raw.strip().encode())
+        token = auth.get_validated_token(raw.encode())
         return auth.get_user(token)
     except (InvalidToken, TokenError, AuthenticationFailed):
         raise UnauthorizedError("Invalid or expired member token.", code="INVALID_MEMBER_TOKEN") from None

@@ -54,7 +54,7 @@ AUTHOR_ORDER = {"id": "id", "name": "name", "slug": "slug"}
 TAG_ORDER = {"id": "id", "name": "name", "slug": "slug"}
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 DEFAULT_CONTENT_VERSION = "v5.0"
-_VERSION = re.compile(r"v(\d{1,3})")
+_VERSION = re.compile(r"v(\d{1,3})(?:\.|$)")
 
 
 # --- the envelope every route shares ------------------------------------------------------------------------------
@@ -119,6 +119,13 @@ def ghost_endpoint(handler):
 
     view.csrf_exempt = True
     return view
+
+
+def _slug(value: str) -> str:
+    """A slug that cannot exist (control characters, NUL, too long) is simply not found, never sent to SQL."""
+    if not value or len(value) > 300 or not value.isprintable():
+        raise NotFoundError()
+    return value
 
 
 def _pk(kind: str, value: str) -> int:
@@ -238,7 +245,7 @@ def posts_read_id(request, *, versioned: bool, id: str):
 
 @ghost_endpoint
 def posts_read_slug(request, *, versioned: bool, slug: str):
-    return _post_read(request, {"slug": slug})
+    return _post_read(request, {"slug": _slug(slug)})
 
 
 # --- pages --------------------------------------------------------------------------------------------------------
@@ -282,7 +289,7 @@ def pages_read_id(request, *, versioned: bool, id: str):
 
 @ghost_endpoint
 def pages_read_slug(request, *, versioned: bool, slug: str):
-    return _page_read(request, {"slug": slug})
+    return _page_read(request, {"slug": _slug(slug)})
 
 
 # --- authors ------------------------------------------------------------------------------------------------------
@@ -328,7 +335,7 @@ def authors_read_id(request, *, versioned: bool, id: str):
 
 @ghost_endpoint
 def authors_read_slug(request, *, versioned: bool, slug: str):
-    return _author_read(request, {"slug": slug})
+    return _author_read(request, {"slug": _slug(slug)})
 
 
 # --- tags: sections first (the primary tags), then tags -------------------------------------------------------------
@@ -411,7 +418,7 @@ def tags_read_id(request, *, versioned: bool, id: str):
 
 @ghost_endpoint
 def tags_read_slug(request, *, versioned: bool, slug: str):
-    return _tag_read(request, slug=slug)
+    return _tag_read(request, slug=_slug(slug))
 
 
 # --- settings and tiers ---------------------------------------------------------------------------------------------

@@ -127,6 +127,8 @@ def test_malformed_ids_are_422_and_unknown_ones_404(ghost_get, resource):
     _error(ghost_get(f"{resource}/{ids.ghost_id(kind, 999999)}/"), 404, "NotFoundError")
     _error(ghost_get(f"{resource}/{'9' * 24}/"), 404, "NotFoundError")
     _error(ghost_get(f"{resource}/slug/nothing-here/"), 404, "NotFoundError")
+    _error(ghost_get(f"{resource}/slug/%00/"), 404, "NotFoundError")  # never reaches SQL (a NUL is a 500 there)
+    _error(ghost_get(f"{resource}/slug/{'a' * 400}/"), 404, "NotFoundError")
 
 
 def test_bad_parameters_are_ghost_errors_never_500(ghost_get):
@@ -279,10 +281,12 @@ def test_reader_dependent_answers_are_private(ghost_get):
     assert browse["Cache-Control"] == "private, no-store" and "ETag" not in browse
 
 
-def test_a_bad_member_token_is_401(ghost_get):
+def test_a_bad_member_token_is_401_and_other_schemes_are_ignored(ghost_get):
     ArticleFactory()
-    response = ghost_get("posts/", headers={"Authorization": "GhostMembers not.a.jwt"})
-    _error(response, 401, "UnauthorizedError")
+    _error(ghost_get("posts/", headers={"Authorization": "GhostMembers not.a.jwt"}), 401, "UnauthorizedError")
+    _error(ghost_get("posts/", headers={"Authorization": "Bearer "}), 401, "UnauthorizedError")
+    behind_a_proxy = ghost_get("posts/", headers={"Authorization": "Basic dXNlcjpwYXNz"})
+    assert behind_a_proxy.status_code == 200 and behind_a_proxy["Cache-Control"].startswith("public")
 
 
 @pytest.mark.parametrize(("prefix", "limit"), [("content", "100"), ("v2/content", "all")], ids=["browse", "limit-all"])
