@@ -139,7 +139,8 @@ def tag_shape(obj, *, is_section: bool, with_count: bool = False) -> dict:
 
 def post_tags(article) -> list[dict]:
     tags = [tag_shape(article.section, is_section=True)] if article.section_id else []
-    return tags + [tag_shape(tag, is_section=False) for tag in article.tags.all()]
+    own = getattr(article, "tag_list", None)  # streamed posts carry their tags inline (selectors)
+    return tags + [tag_shape(tag, is_section=False) for tag in (article.tags.all() if own is None else own)]
 
 
 def post_authors(article) -> list[dict]:

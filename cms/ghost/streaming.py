@@ -1,10 +1,10 @@
 """`limit=all` (the versioned prefixes only): the whole collection, streamed.
 
 Rows are read through a server-side cursor (`QuerySet.iterator(chunk_size=...)`) and written out chunk by chunk,
-so memory stays bounded by `CHUNK` rows whatever the size of the archive. Queries: one count, one cursor, and per
-chunk of `CHUNK` posts the two relation prefetches (only with `include=authors,tags`) and the paywall's look for an
-identified reader (`access_decide_many`, never counting); for the usual caller, a static-site build with no reader
-and under `CHUNK` posts, the count is the same for 1 or 1,000 posts.
+so memory stays bounded by `CHUNK` rows whatever the size of the archive. Posts carry their byline and tags inline
+as JSON (`selectors.posts_with_inline_relations`), so the queries are one count and one cursor whatever the number
+of posts. The paywall's look (`access_decide_many`, never counting) is asked per chunk: no query for the usual
+caller (a static-site build, no reader); up to three per `CHUNK` posts for an identified reader (its meter).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterator
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connections
 from django.http import StreamingHttpResponse
 
 from paywall.readers import Reader
@@ -45,7 +46,10 @@ def _posts_rows(*, params, reader: Reader, now) -> tuple[int, Iterator[dict]]:
     qs = selectors.posts_public(filter_q("posts", params.filter, now=now))
     qs = qs.order_by(*_ordering(params, ("-published_at", "-id")))
     total = qs.count()
-    if params.include & {"authors", "tags"}:
+    inline = bool(params.include & {"authors", "tags"})
+    if inline and connections[qs.db].vendor == "postgresql":
+        qs = selectors.posts_with_inline_relations(qs)
+    elif inline:  # pragma: no cover - SQLite: two prefetch queries per chunk
         qs = selectors.posts_with_relations(qs)
     else:
         qs = qs.select_related("section", "hero_image")
@@ -54,6 +58,8 @@ def _posts_rows(*, params, reader: Reader, now) -> tuple[int, Iterator[dict]]:
         for chunk in _chunks(qs.iterator(chunk_size=CHUNK), CHUNK):
             decisions = access_decide_many(reader=reader, articles=chunk, now=now)
             for article in chunk:
+                if hasattr(article, "inline_authors"):
+                    selectors.inline_relations_attach(article)
                 decision = decisions[article.pk]
                 html, _ = article_body_for(article=article, decision=decision)
                 yield presenters.post_shape(

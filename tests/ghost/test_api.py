@@ -312,3 +312,15 @@ def test_browse_with_includes_costs_the_same_queries_for_1_and_50_posts(ghost_ge
     for _ in range(49):
         ArticleFactory(authors=[AuthorFactory(), AuthorFactory()], tags=[TagFactory(), TagFactory()])
     assert count() == one
+
+
+def test_limit_all_streams_the_same_posts_as_a_page(ghost_get):
+    author = AuthorFactory(links=[{"label": "X", "url": "https://twitter.com/someone"}], avatar="authors/a.png")
+    for _ in range(3):
+        ArticleFactory(authors=[author, AuthorFactory()], tags=[TagFactory(), TagFactory()], access_level="free")
+    ArticleFactory(access_level="premium")
+    params = {"include": "tags,authors", "formats": "html,plaintext"}
+    paged = json.loads(ghost_get("posts/", limit="100", **params).body)["posts"]
+    streamed = json.loads(ghost_get("posts/", prefix="v2/content", limit="all", **params).body)["posts"]
+    assert streamed == paged
+    assert any(p["primary_author"] and p["primary_author"]["twitter"] and p["tags"] for p in paged)
