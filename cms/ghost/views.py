@@ -54,6 +54,7 @@ AUTHOR_ORDER = {"id": "id", "name": "name", "slug": "slug"}
 TAG_ORDER = {"id": "id", "name": "name", "slug": "slug"}
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 DEFAULT_CONTENT_VERSION = "v5.0"
+EXPOSED_HEADERS = f"Content-Version, ETag, {HEADER_NAME}"
 _VERSION = re.compile(r"v(\d{1,3})(?:\.|$)")
 
 
@@ -67,6 +68,7 @@ def _content_version(request, version: str | None) -> str:
 
 def _finish(request, response: HttpResponse, version: str | None) -> HttpResponse:
     response["Access-Control-Allow-Origin"] = "*"
+    response["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
     response["Content-Version"] = _content_version(request, version)
     vary = [v.strip() for v in response.get("Vary", "").split(",") if v.strip()]
     response["Vary"] = ", ".join(dict.fromkeys([*vary, "Accept-Version"]))
@@ -77,7 +79,6 @@ def _preflight() -> HttpResponse:
     response = HttpResponse(status=204)
     response["Access-Control-Allow-Methods"] = ALLOWED_METHODS
     response["Access-Control-Allow-Headers"] = f"Accept-Version, Authorization, Content-Type, {HEADER_NAME}"
-    response["Access-Control-Expose-Headers"] = f"Content-Version, ETag, {HEADER_NAME}"
     response["Access-Control-Max-Age"] = "86400"
     response["Allow"] = ALLOWED_METHODS
     return response
@@ -203,9 +204,11 @@ def posts_browse(request, *, versioned: bool):
     identified = reader_identified(request)
     reader = ghost_reader(request, issue=False) if identified else Reader()
     if params.limit is None:
-        return _private(stream_browse(resource="posts", params=params, reader=reader, now=now), identified)
+        response = stream_browse(resource="posts", params=params, reader=reader, now=now)
+        return _reader_token_echo(request, _private(response, identified), reader)
     if identified:
-        return _private(_posts_render(params=params, reader=reader, now=now), True)
+        response = _private(_posts_render(params=params, reader=reader, now=now), True)
+        return _reader_token_echo(request, response, reader)
     response = _browse_response(request, "posts", lambda: _posts_render(params=params, reader=reader, now=now))
     response["Vary"] = f"Authorization, {HEADER_NAME}"
     return response

@@ -279,6 +279,7 @@ def test_reader_dependent_answers_are_private(ghost_get):
     assert again["X-Reader-Token"] == token  # the response returns the reader's token
     browse = ghost_get("posts/", headers={"X-Reader-Token": token})
     assert browse["Cache-Control"] == "private, no-store" and "ETag" not in browse
+    assert browse["X-Reader-Token"] == token and "X-Reader-Token" in browse["Access-Control-Expose-Headers"]
 
 
 def test_a_bad_member_token_is_401_and_other_schemes_are_ignored(ghost_get):
