@@ -215,9 +215,10 @@ def posts_browse(request, *, versioned: bool):
 
 
 def _private(response: HttpResponse, identified: bool) -> HttpResponse:
+    """Posts depend on the reader: private when one is named, and either way `Vary` says so to caches."""
     if identified:
         response["Cache-Control"] = "private, no-store"
-        response["Vary"] = f"Authorization, {HEADER_NAME}"
+    response["Vary"] = f"Authorization, {HEADER_NAME}"
     return response
 
 
