@@ -78,7 +78,7 @@ def post_url(article) -> str:
     return frontend_url(path)
 
 
-def _select(data: dict, fields: tuple[str, ...], known: tuple[str, ...]) -> dict:
+def fields_select(data: dict, fields: tuple[str, ...], known: tuple[str, ...]) -> dict:
     """Ghost's `fields`: the requested subset of the known fields (unknown names ignored; none known: all)."""
     wanted = [f for f in fields if f in known]
     if not wanted:
@@ -191,7 +191,7 @@ def post_shape(
     }
     _formats(data, html=html, formats=formats)
     _includes(data, article, include)
-    return _select(data, fields, POST_FIELDS)
+    return fields_select(data, fields, POST_FIELDS)
 
 
 def _includes(data: dict, article, include: frozenset[str]) -> None:
@@ -240,7 +240,7 @@ def page_shape(page, *, include: frozenset[str], fields: tuple[str, ...], format
         data["authors"], data["primary_author"] = [], None
     if "tags" in include:
         data["tags"], data["primary_tag"] = [], None
-    return _select(data, fields, POST_FIELDS)
+    return fields_select(data, fields, POST_FIELDS)
 
 
 def settings_shape(site) -> dict:

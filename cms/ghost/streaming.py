@@ -19,7 +19,7 @@ from django.http import StreamingHttpResponse
 from paywall.readers import Reader
 from paywall.services import access_decide_many, article_body_for
 
-from . import presenters, selectors
+from . import presenters, queries, selectors
 
 CHUNK = 1000
 
@@ -40,11 +40,7 @@ def _chunks(iterable, size: int) -> Iterator[list]:
 
 
 def _posts_rows(*, params, reader: Reader, now) -> tuple[int, Iterator[dict]]:
-    from .filtering import filter_q
-    from .views import POST_ORDER, _ordering  # noqa: F401
-
-    qs = selectors.posts_public(filter_q("posts", params.filter, now=now))
-    qs = qs.order_by(*_ordering(params, ("-published_at", "-id")))
+    qs = queries.posts_query(params, now=now)
     total = qs.count()
     inline = bool(params.include & {"authors", "tags"})
     if inline and connections[qs.db].vendor == "postgresql":
@@ -75,28 +71,21 @@ def _posts_rows(*, params, reader: Reader, now) -> tuple[int, Iterator[dict]]:
 
 
 def _simple_rows(resource: str, *, params, now) -> tuple[int, Iterator[dict]]:
-    from .filtering import filter_q
-    from .views import _ordering, _tag_querysets
-
     with_count = "count.posts" in params.include
     if resource == "tags":
-        sources = _tag_querysets(params, with_count=with_count)
+        sources = queries.tags_queries(params, now=now)
     elif resource == "authors":
-        q = filter_q("authors", params.filter, now=now)
-        sources = [
-            (selectors.authors_public(q, with_counts=with_count).order_by(*_ordering(params, ("name", "id"))), None)
-        ]
+        sources = [(queries.authors_query(params, now=now), False)]
     else:
-        q = filter_q("pages", params.filter, now=now)
-        sources = [(selectors.pages_public(q).order_by(*_ordering(params, ("title", "id"))), None)]
+        sources = [(queries.pages_query(params, now=now), False)]
     total = sum(qs.count() for qs, _ in sources)
 
     def shape(obj, is_section):
         if resource == "tags":
             data = presenters.tag_shape(obj, is_section=is_section, with_count=with_count)
-            return presenters._select(data, params.fields, presenters.TAG_FIELDS)
+            return presenters.fields_select(data, params.fields, presenters.TAG_FIELDS)
         if resource == "authors":
-            return presenters._select(
+            return presenters.fields_select(
                 presenters.author_shape(obj, with_count=with_count), params.fields, presenters.AUTHOR_FIELDS
             )
         return presenters.page_shape(obj, include=params.include, fields=params.fields, formats=params.formats)

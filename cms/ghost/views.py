@@ -24,7 +24,7 @@ from paywall.readers import HEADER_NAME, Reader, reader_token_attach
 from paywall.selectors import plan_list_active
 from paywall.services import access_decide, access_decide_many, article_body_for
 
-from . import ids, presenters, selectors
+from . import ids, presenters, queries, selectors
 from .errors import (
     GhostError,
     MethodNotAllowedError,
@@ -34,7 +34,6 @@ from .errors import (
     ValidationError,
     error_response,
 )
-from .filtering import filter_q
 from .keys import content_api_key_verify
 from .params import Params, params_parse
 from .readers import ghost_reader, reader_identified
@@ -139,11 +138,6 @@ def _pk(kind: str, value: str) -> int:
     return pk
 
 
-def _ordering(params: Params, default: tuple[str, ...]) -> list[str]:
-    clauses = [("-" if desc else "") + name for name, desc in params.order if name]
-    return [*clauses, *[c for c in default if c.lstrip("-") not in {x.lstrip("-") for x in clauses}]]
-
-
 def _pagination(*, params: Params, total: int) -> dict:
     if params.limit is None:
         return {"page": 1, "limit": "all", "pages": 1, "total": total, "next": None, "prev": None}
@@ -185,8 +179,7 @@ def _post_dict(article, decision, params: Params) -> dict:
 
 
 def _posts_render(*, params: Params, reader: Reader, now) -> JsonResponse:
-    qs = selectors.posts_public(filter_q("posts", params.filter, now=now))
-    qs = qs.order_by(*_ordering(params, ("-published_at", "-id")))
+    qs = queries.posts_query(params, now=now)
     if params.include & {"authors", "tags"}:
         qs = selectors.posts_with_relations(qs)
     else:
@@ -256,8 +249,7 @@ def posts_read_slug(request, *, versioned: bool, slug: str):
 
 
 def _pages_render(*, params: Params, now) -> JsonResponse:
-    qs = selectors.pages_public(filter_q("pages", params.filter, now=now))
-    items, total = _page_slice(qs.order_by(*_ordering(params, ("title", "id"))), params)
+    items, total = _page_slice(queries.pages_query(params, now=now), params)
     pages = [
         presenters.page_shape(p, include=params.include, fields=params.fields, formats=params.formats) for p in items
     ]
@@ -301,10 +293,11 @@ def pages_read_slug(request, *, versioned: bool, slug: str):
 
 def _authors_render(*, params: Params) -> JsonResponse:
     with_count = "count.posts" in params.include
-    qs = selectors.authors_public(filter_q("authors", params.filter, now=timezone.now()), with_counts=with_count)
-    items, total = _page_slice(qs.order_by(*_ordering(params, ("name", "id"))), params)
+    items, total = _page_slice(queries.authors_query(params, now=timezone.now()), params)
     authors = [
-        presenters._select(presenters.author_shape(a, with_count=with_count), params.fields, presenters.AUTHOR_FIELDS)
+        presenters.fields_select(
+            presenters.author_shape(a, with_count=with_count), params.fields, presenters.AUTHOR_FIELDS
+        )
         for a in items
     ]
     return JsonResponse({"authors": authors, "meta": {"pagination": _pagination(params=params, total=total)}})
@@ -327,7 +320,7 @@ def _author_read(request, lookup: dict) -> HttpResponse:
         if author is None:
             raise NotFoundError("Author not found.")
         shaped = presenters.author_shape(author, with_count=with_count)
-        return JsonResponse({"authors": [presenters._select(shaped, params.fields, presenters.AUTHOR_FIELDS)]})
+        return JsonResponse({"authors": [presenters.fields_select(shaped, params.fields, presenters.AUTHOR_FIELDS)]})
 
     return public_cached(request, render)
 
@@ -345,27 +338,9 @@ def authors_read_slug(request, *, versioned: bool, slug: str):
 # --- tags: sections first (the primary tags), then tags -------------------------------------------------------------
 
 
-def _tag_querysets(params: Params, *, with_count: bool) -> list[tuple[object, bool]]:
-    """[(sections queryset, True), (tags queryset, False)], each filtered by the same NQL (translated per table)
-    and ordered by the `order` clauses."""
-    now = timezone.now()
-    order = _ordering(params, ("name", "id"))
-    sections_q = filter_q("tags", params.filter, now=now, kind="section")
-    tags_q = filter_q("tags", params.filter, now=now, kind="tag")
-    return [
-        (
-            selectors.sections_public(sections_q, with_counts=with_count).order_by(
-                *(order if params.order else ["ordering", *order])
-            ),
-            True,
-        ),
-        (selectors.tags_public(tags_q, with_counts=with_count).order_by(*order), False),
-    ]
-
-
 def _tags_render(*, params: Params) -> JsonResponse:
     with_count = "count.posts" in params.include
-    (sections, _), (tags, _) = _tag_querysets(params, with_count=with_count)
+    (sections, _), (tags, _) = queries.tags_queries(params, now=timezone.now())
     n_sections, n_tags = sections.count(), tags.count()
     start, end = (params.page - 1) * params.limit, params.page * params.limit
     items = [(s, True) for s in sections[start:end]] if start < n_sections else []
@@ -373,7 +348,7 @@ def _tags_render(*, params: Params) -> JsonResponse:
     if tag_end > tag_start and tag_start < n_tags:
         items += [(t, False) for t in tags[tag_start:tag_end]]
     shaped = [
-        presenters._select(
+        presenters.fields_select(
             presenters.tag_shape(o, is_section=s, with_count=with_count), params.fields, presenters.TAG_FIELDS
         )
         for o, s in items
@@ -410,7 +385,7 @@ def _tag_read(request, *, id: str | None = None, slug: str | None = None) -> Htt
         if found is None:
             raise NotFoundError("Tag not found.")
         shaped = presenters.tag_shape(found, is_section=is_section, with_count=with_count)
-        return JsonResponse({"tags": [presenters._select(shaped, params.fields, presenters.TAG_FIELDS)]})
+        return JsonResponse({"tags": [presenters.fields_select(shaped, params.fields, presenters.TAG_FIELDS)]})
 
     return public_cached(request, render)
 
