@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cms.ghost.keys import content_api_key_create
-
 from paywall.readers import reader_token_issue
 
 BROWSE = "/ghost/api/content/posts/?key={key}&limit=15&include=tags,authors"
