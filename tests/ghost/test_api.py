@@ -206,7 +206,7 @@ def test_tags_browse_lists_sections_first_then_tags_with_distinct_ids(ghost_get)
     section = SectionFactory(name="World", slug="world")
     tag = TagFactory(name="Alpha", slug="alpha")
     ArticleFactory(section=section, tags=[tag])
-    tags = json.loads(ghost_get("tags/", include="count.posts").body)["tags"]
+    tags = json.loads(ghost_get("tags/", include="count.posts", filter="slug:[alpha,world]").body)["tags"]
     assert [t["slug"] for t in tags] == ["world", "alpha"]
     assert tags[0]["id"][0] == ids.SECTION and tags[1]["id"][0] == ids.TAG
     assert tags[0]["count"] == {"posts": 1} and tags[1]["count"] == {"posts": 1}
@@ -219,7 +219,7 @@ def test_authors_with_post_counts(ghost_get):
     author = AuthorFactory(links=[{"label": "Site", "url": "https://example.org"}])
     ArticleFactory(authors=[author])
     ArticleFactory(authors=[author], status=Article.Status.DRAFT, published_at=None)
-    data = json.loads(ghost_get("authors/", include="count.posts").body)["authors"][0]
+    data = json.loads(ghost_get("authors/", include="count.posts", filter=f"slug:{author.slug}").body)["authors"][0]
     assert data["count"] == {"posts": 1} and data["website"] == "https://example.org"
     read = json.loads(ghost_get(f"authors/slug/{author.slug}/").body)["authors"][0]
     assert read["id"] == ids.ghost_id(ids.AUTHOR, author.pk) and "count" not in read
