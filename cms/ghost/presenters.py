@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 
+from articles.presenters import author_avatar, author_links, image_url
 from articles.services.html import html_to_text
-from cms.api.links import absolute_url
+from cms.core.links import site_base
 
 from . import ids
 
@@ -51,9 +52,11 @@ def frontend_url(path: str) -> str:
 
 
 def _image_url(image) -> str | None:
-    if image is None or not image.file:
+    """Media URLs on the site's configured base (`SITE_URL`, else `PUBLIC_BASE_URL`): the answers are cached and
+    shared across hosts, so they never take the request's host."""
+    if image is None:
         return None
-    return absolute_url(image.file.url) or None
+    return image_url(image, base=site_base()) or None
 
 
 def reading_time(html: str) -> int:
@@ -95,8 +98,7 @@ def _formats(data: dict, *, html: str, formats: tuple[str, ...]) -> None:
 
 
 def author_shape(author, *, with_count: bool = False) -> dict:
-    links = author.links if isinstance(author.links, list) else []
-    urls = [link.get("url") for link in links if isinstance(link, dict) and link.get("url")]
+    urls = [link["url"] for link in author_links(author) if isinstance(link.get("url"), str) and link["url"]]
 
     def social(host: str) -> str | None:
         return next((u for u in urls if host in u), None)
@@ -105,7 +107,7 @@ def author_shape(author, *, with_count: bool = False) -> dict:
         "id": ids.ghost_id(ids.AUTHOR, author.pk),
         "name": author.name,
         "slug": author.slug,
-        "profile_image": absolute_url(author.avatar.url) if author.avatar else None,
+        "profile_image": author_avatar(author, base=site_base()),
         "cover_image": None,
         "bio": author.bio or None,
         "website": next((u for u in urls if "twitter.com" not in u and "facebook.com" not in u), None),
