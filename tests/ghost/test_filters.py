@@ -241,7 +241,8 @@ def test_one_tags_q_filters_sections_and_tags_by_their_own_ids(world):
     q = tags_q(parse(f"id:[{ghost_id(TAG, b.pk)},{ghost_id(SECTION, news.pk)}]"))
     assert list(Tag.objects.filter(q).values_list("slug", flat=True)) == ["b"]
     assert list(Section.objects.filter(q).values_list("slug", flat=True)) == ["news"]
-    q = tags_q(parse(f"id:-{ghost_id(TAG, b.pk)}+slug:-c"))
+    # (restricted to this test's rows: a module fixture elsewhere in the suite leaves sections behind)
+    q = tags_q(parse(f"id:-{ghost_id(TAG, b.pk)}+slug:-c+slug:[a,b,c,news,sport]"))
     assert sorted(Tag.objects.filter(q).values_list("slug", flat=True)) == ["a"]
     assert sorted(Section.objects.filter(q).values_list("slug", flat=True)) == ["news", "sport"]
     q = tags_q(parse("slug:[a,news]"))
