@@ -3,7 +3,7 @@
 An article detail is private (it depends on the reader), but most of its work is the same for every reader:
 fetching the article with section, hero image, byline and tags (three queries and the ORM's compilation), rendering
 the public fields and the JSON-LD, and extracting the `articleBody` text. `article_detail_snapshot` keeps all of
-that in the cache, with the article instance itself, under the content generation (`cms.api.caching`), so a
+that in the cache, with the article instance itself, under the content generation (`cms.core.caching`), so a
 detail request costs one cache round trip for the article; the paywall decision (`paywall.services.access_decide`)
 and the body/preview cut are still made per request on the cached instance. The full body is kept server-side in
 the cache like in the database; only the decision decides what leaves the server.
@@ -27,7 +27,7 @@ from django.core.cache import cache
 from articles import selectors
 from articles.models import Article
 from articles.presenters import article_json_ld_body, article_json_ld_public, article_public
-from cms.api.caching import generation_get, generation_set
+from cms.core.caching import generation_get, generation_set
 
 MAX_BASES = 4  # hosts one article's entry keeps snapshots for (one in production: SITE_URL or the public host)
 

@@ -3,7 +3,7 @@
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from cms.api.caching import content_generation_bump
+from cms.core.caching import content_generation_bump
 
 from .caching import article_detail_snapshot_forget
 from .models import Article, ArticleAuthor, Author, Image, Section, Tag

@@ -1,9 +1,9 @@
-"""Public non-API URLs of the newsroom: feeds and sitemaps. All public, cached, ETag/304 (cms.api.caching)."""
+"""Public non-API URLs of the newsroom: feeds and sitemaps. All public, cached, ETag/304 (cms.core.caching)."""
 
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from cms.api.caching import public_cache_page
+from cms.core.caching import public_cache_page
 
 from .feeds import LatestArticlesAtomFeed, LatestArticlesFeed, SectionArticlesAtomFeed, SectionArticlesFeed
 from .sitemaps import SITEMAPS, sitemap_news

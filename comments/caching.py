@@ -9,7 +9,7 @@ kept beside the page. A viewer with a pending comment of their own gets the page
 The paywall's and the comment policy's checks still run on every request, before the page is read: this module
 only saves the thread queries and the rendering.
 
-Invalidation, without scanning keys: an entry is valid for the content generation (`cms.api.caching`) and the
+Invalidation, without scanning keys: an entry is valid for the content generation (`cms.core.caching`) and the
 article's comments stamp it was rendered under. The stamp is bumped after the commit of any saved or deleted
 comment of the article, and of a commenter's change of name or deletion of their account
 (`comments/signals.py`). The three keys are read in one round trip. Writes that send no signal (a queryset
@@ -29,7 +29,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from cms.api.caching import GENERATION_KEY, PAGE_TIMEOUT, content_generation
+from cms.core.caching import GENERATION_KEY, PAGE_TIMEOUT, content_generation
 
 from .presenters import comment_editable_until
 

@@ -1,5 +1,5 @@
 """The content delivery API (REST). Thin edges: parse input, call selectors and the paywall's decision, shape the
-output. Public lists are cached and CDN-friendly (see cms.api.caching); the article detail is private."""
+output. Public lists are cached and CDN-friendly (see cms.core.caching); the article detail is private."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from accounts.throttling import SearchRateThrottle
 from articles import presenters, selectors
 from articles.api import serializers as s
 from articles.caching import article_detail_snapshot
-from cms.api.caching import PublicCacheMixin
 from cms.api.pagination import page_link
-from cms.api.params import query_string_check_utf8
 from cms.api.serializers import error_response_doc
+from cms.core.caching import PublicCacheMixin
 from cms.core.links import site_base
 from cms.core.pagination import MAX_PAGE_SIZE, keyset_paginate
+from cms.core.params import query_string_check_utf8
 from paywall.readers import Reader, reader_resolve, reader_token_attach
 from paywall.services import access_decide, article_body_for, article_search_snippets, paywall_payload
 

@@ -32,7 +32,7 @@ from django.utils.text import slugify
 from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFilter
 
-from cms.api.caching import content_generation_bump
+from cms.core.caching import content_generation_bump
 
 from ..models import Article, ArticleAuthor, Author, Image, Section, Tag
 from ..services import article_save, body_split, search_vector_refresh

@@ -3,7 +3,7 @@
 from django.db.models.signals import post_delete, post_save
 
 from articles.models import Page
-from cms.api.caching import content_generation_bump
+from cms.core.caching import content_generation_bump
 from cms.core.models import SiteSettings
 from cms.core.selectors import site_settings_forget
 from paywall.models import Plan

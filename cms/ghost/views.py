@@ -4,7 +4,7 @@ ask the paywall's one decision, and shape with `cms.ghost.presenters`.
 Every route: GET/HEAD/OPTIONS only (405 otherwise), a Content API key (`?key=`) checked first, Ghost's error
 envelope, `Access-Control-Allow-Origin: *`, `Content-Version` and `Vary: Accept-Version`. Answers that are the same
 for everyone (browse without a reader, pages, authors, tags, settings, tiers) are cached and carry an ETag
-(`cms.api.caching.public_cached`); answers that depend on the reader are `private, no-store`.
+(`cms.core.caching.public_cached`); answers that depend on the reader are `private, no-store`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import re
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 
-from cms.api.caching import public_cached
-from cms.api.params import query_string_check_utf8
+from cms.core.caching import public_cached
 from cms.core.exceptions import ApplicationError
+from cms.core.params import query_string_check_utf8
 from cms.core.selectors import site_settings_get
 from paywall.readers import HEADER_NAME, Reader, reader_token_attach
 from paywall.selectors import plan_list_active

@@ -9,7 +9,7 @@
    session cookie) and whose execution never resolved the reader (`request_reader` marks the request, e.g. for
    `body` or `access`, which depend on the reader token), is the same for every such request, like a REST list. Its
    JSON answer is stored under a hash of (query, variables, operation name, limits) and the content generation, so
-   any content change purges it at once (cms.api.caching). Requests with an identity are neither served from it nor
+   any content change purges it at once (cms.core.caching). Requests with an identity are neither served from it nor
    stored in it, so a resolver that reads `request.user` can never leak one reader's answer to another. A marked,
    failed or non-200 answer is never stored. Entries also expire after `RESPONSE_TIMEOUT` seconds, which bounds
    staleness of counters that change without a content event (`commentCount`). Throttling and the request checks
@@ -36,7 +36,7 @@ from graphql import (
     VariableNode,
 )
 
-from cms.api.caching import generation_get, generation_set
+from cms.core.caching import generation_get, generation_set
 
 PUBLIC_ROOT_FIELDS = frozenset({"article", "articles", "author", "authors", "section", "sections", "tags", "ping"})
 RESPONSE_TIMEOUT = 60

@@ -181,7 +181,7 @@ def test_list_query_count_is_constant(api_client, django_assert_max_num_queries,
 def test_list_query_count_same_for_1_and_100():
     from rest_framework.test import APIClient
 
-    from cms.api.caching import content_generation_bump
+    from cms.core.caching import content_generation_bump
 
     def count():
         content_generation_bump()
@@ -461,7 +461,7 @@ def test_hero_image_shape(api_client, settings):
 
 
 def test_public_list_still_served_when_the_page_cache_is_down(api_client, monkeypatch):
-    from cms.api import caching
+    from cms.core import caching
 
     ArticleFactory()
 

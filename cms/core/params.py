@@ -1,4 +1,4 @@
-"""Query-string hygiene shared by the REST views."""
+"""Query-string hygiene shared by the HTTP edges (REST, the Ghost Content API)."""
 
 from __future__ import annotations
 
