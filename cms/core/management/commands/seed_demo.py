@@ -1,7 +1,9 @@
 """`python manage.py seed_demo [--articles N]`: the demo newsroom, idempotently.
 
-Runs twice without creating duplicates. Also ensures the demo accounts (accounts), the demo subscriber's
-subscription (paywall) and a demo comment thread (comments) when those parts of the project are installed.
+Runs twice without creating duplicates. It lives in cms/ because it composes every app's demo module: the
+accounts (`accounts.demo`), the demo subscriber's subscription (`paywall.demo`), a comment thread
+(`comments.demo`), the Ghost API's pages, site settings and key (`cms.ghost.demo`) and the articles
+(`articles.demo`).
 `--articles 100000` bulk-inserts in batches behind a progress bar, for benchmarks; above 5,000 articles on
 PostgreSQL it loads them with COPY (1,000,000 articles in 16 minutes on a busy 2-core box). Generated articles
 are a demo import, not editorial actions: they are written without signals, webhook events or (above 5,000)
@@ -10,34 +12,22 @@ history rows; the public cache is purged once at the end.
 
 from __future__ import annotations
 
-import importlib
 import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from accounts.demo import demo_accounts_ensure
 from articles.demo.loader import demo_content_ensure
 from articles.models import Article
+from cms.ghost.demo import demo_ghost_ensure
+from comments.demo import demo_comments_ensure
+from paywall.demo import demo_subscriptions_ensure
 
 SUBSCRIBER_EMAIL = "subscriber@masthead.local"
 EDITOR_EMAIL = "editor@masthead.local"
-
-# Used only when `accounts.demo.demo_accounts_ensure` is not available.
-_FALLBACK_ACCOUNTS = (
-    ("editor", EDITOR_EMAIL, "demo-editor-2024", "Editor"),
-    ("contributor", "contributor@masthead.local", "demo-contributor-2024", "Contributor"),
-)
-
-
-def _optional(module: str, name: str):
-    """A function from another app, or None when that app (or that function) is not there."""
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
 
 
 class Command(BaseCommand):
@@ -99,37 +89,19 @@ class Command(BaseCommand):
         out(f"  health     {base}/healthz")
 
     def _accounts_ensure(self) -> list[tuple[str, str, str]]:
-        ensure = _optional("accounts.demo", "demo_accounts_ensure")
-        if ensure is not None:
-            return list(ensure())
-        # Minimal fallback: the two staff roles, so the admin can be used.
-        User = get_user_model()
-        result = []
-        for role, email, password, group in _FALLBACK_ACCOUNTS:
-            user = User.objects.filter(email__iexact=email).first() or User(email=email)
-            user.is_staff = user.is_active = True
-            if not user.check_password(password):
-                user.set_password(password)
-            user.save()
-            user.groups.add(Group.objects.get_or_create(name=group)[0])
-            result.append((role, email, password))
-        return result
+        return list(demo_accounts_ensure())
 
     def _extras_ensure(self, *, reference_slug: str) -> list[str]:
         lines = []
         User = get_user_model()
-        subscriptions_ensure = _optional("paywall.demo", "demo_subscriptions_ensure")
-        if subscriptions_ensure is not None and User.objects.filter(email__iexact=SUBSCRIBER_EMAIL).exists():
-            subscription = subscriptions_ensure(subscriber_email=SUBSCRIBER_EMAIL)
-            if subscription is not None:
-                lines.append(f"subscription: {SUBSCRIBER_EMAIL} ({getattr(subscription, 'status', 'active')})")
-        comments_ensure = _optional("comments.demo", "demo_comments_ensure")
         subscriber = User.objects.filter(email__iexact=SUBSCRIBER_EMAIL).first()
         editor = User.objects.filter(email__iexact=EDITOR_EMAIL).first()
-        if comments_ensure is not None and subscriber and editor:
-            comments_ensure(article=Article.objects.get(slug=reference_slug), subscriber=subscriber, editor=editor)
+        if subscriber is not None:
+            subscription = demo_subscriptions_ensure(subscriber_email=SUBSCRIBER_EMAIL)
+            if subscription is not None:
+                lines.append(f"subscription: {SUBSCRIBER_EMAIL} ({subscription.status})")
+        if subscriber is not None and editor is not None:
+            demo_comments_ensure(article=Article.objects.get(slug=reference_slug), subscriber=subscriber, editor=editor)
             lines.append("comments: a subscriber's comment and an editor's reply on the reference article")
-        ghost_ensure = _optional("cms.ghost.demo", "demo_ghost_ensure")
-        if ghost_ensure is not None:
-            lines.extend(ghost_ensure())
+        lines.extend(demo_ghost_ensure())
         return lines
