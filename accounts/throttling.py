@@ -290,6 +290,17 @@ class SearchRateThrottle(ClientIpMixin, CounterRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
+class GhostRateThrottle(ClientIpMixin, CounterRateThrottle):
+    """The `ghost` rate for the Ghost-compatible Content API (`cms/ghost/`), per client address: its routes are
+    plain Django views, so they ask this throttle themselves (`allow_request(request, None)`). Its Content API keys
+    are public (they ship in frontends), so they identify no one and exempt nothing."""
+
+    scope = "ghost"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
 class LoginRateThrottle(ClientIpMixin, CounterRateThrottle):
     """The `login` rate per client address (on top of the per-account lockout)."""
 

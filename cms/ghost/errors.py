@@ -50,6 +50,16 @@ class NotFoundError(GhostError):
     default_message = "Resource not found error, cannot read resource."
 
 
+class TooManyRequestsError(GhostError):
+    type = "TooManyRequestsError"
+    status = 429
+    default_message = "Too many requests."
+
+    def __init__(self, message: str | None = None, *, retry_after: int, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
 class BadRequestError(GhostError):
     type = "BadRequestError"
     status = 400

@@ -2,7 +2,7 @@
 `/ghost/api/{v2,v3,v4,canary}/content/` (older clients and starters): the same handlers. Only the versioned
 prefixes honour `limit=all`."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from . import views
 
@@ -25,6 +25,9 @@ content = [
     path("tags/<str:id>/", views.tags_read_id),
     path("settings/", views.settings_read),
     path("tiers/", views.tiers_browse),
+    # anything else under a prefix (newsletters/, offers/, ...) is Ghost's 404 envelope, not Django's HTML page;
+    # only paths ending in a slash, so a missing trailing slash still gets APPEND_SLASH's redirect
+    re_path(r"^(?:.*/)?$", views.unknown_route),
 ]
 
 urlpatterns = [

@@ -16,6 +16,7 @@ import re
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 
+from accounts.throttling import GhostRateThrottle
 from cms.core.caching import public_cached
 from cms.core.exceptions import ApplicationError
 from cms.core.params import query_string_check_utf8
@@ -30,6 +31,7 @@ from .errors import (
     MethodNotAllowedError,
     NoPermissionError,
     NotFoundError,
+    TooManyRequestsError,
     UnauthorizedError,
     ValidationError,
     error_response,
@@ -53,7 +55,7 @@ AUTHOR_ORDER = {"id": "id", "name": "name", "slug": "slug"}
 TAG_ORDER = {"id": "id", "name": "name", "slug": "slug"}
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 DEFAULT_CONTENT_VERSION = "v5.0"
-EXPOSED_HEADERS = f"Content-Version, ETag, {HEADER_NAME}"
+EXPOSED_HEADERS = f"Content-Version, ETag, Retry-After, {HEADER_NAME}"
 _VERSION = re.compile(r"v(\d{1,3})(?:\.|$)")
 
 
@@ -95,6 +97,15 @@ def _key_check(request) -> None:
         raise UnauthorizedError("Unknown Content API Key", code="UNKNOWN_CONTENT_API_KEY")
 
 
+def _throttle_check(request) -> None:
+    throttle = GhostRateThrottle()
+    if not throttle.allow_request(request, None):
+        wait = max(1, math.ceil(throttle.wait() or 1))
+        raise TooManyRequestsError(
+            f"Too many requests: try again in {wait} seconds.", context="THROTTLE_GHOST", retry_after=wait
+        )
+
+
 def ghost_endpoint(handler):
     """Wrap a handler `(request, *, versioned, **kwargs) -> HttpResponse` with the shared envelope."""
 
@@ -107,6 +118,7 @@ def ghost_endpoint(handler):
             response["Allow"] = ALLOWED_METHODS
             return _finish(request, response, version)
         try:
+            _throttle_check(request)
             try:
                 query_string_check_utf8(request)
             except ApplicationError as exc:
@@ -115,6 +127,8 @@ def ghost_endpoint(handler):
             response = handler(request, versioned=version is not None, **kwargs)
         except GhostError as exc:
             response = error_response(exc)
+            if isinstance(exc, TooManyRequestsError):
+                response["Retry-After"] = str(exc.retry_after)
         return _finish(request, response, version)
 
     view.csrf_exempt = True
@@ -419,3 +433,8 @@ def _tiers_render() -> JsonResponse:
 @ghost_endpoint
 def tiers_browse(request, *, versioned: bool):
     return public_cached(request, _tiers_render)
+
+
+@ghost_endpoint
+def unknown_route(request, *, versioned: bool):
+    raise NotFoundError("Resource not found")

@@ -227,6 +227,7 @@ REST_FRAMEWORK = {
         "register": env.str("THROTTLE_REGISTER", default="10/hour"),
         "apikey": env.str("THROTTLE_APIKEY", default="10000/min"),
         "search": env.str("THROTTLE_SEARCH", default="60/min"),  # full-text searches that miss the page cache
+        "ghost": env.str("THROTTLE_GHOST", default="600/min"),  # the Ghost Content API, per client address
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

@@ -18,6 +18,7 @@ REST_FRAMEWORK = {
         "anon": "100000/min",
         "user": "100000/min",
         "search": "100000/min",
+        "ghost": "100000/min",
     },
 }
 MEDIA_ROOT = env.path("TEST_MEDIA_ROOT", default=str(BASE_DIR / "var" / "test-media"))
