@@ -109,7 +109,7 @@ def _coded(errors, code: str):
 
 
 class MastheadGraphQLView(GraphQLView):
-    # graphene-django's page with its assets from our static files (cms/static/graphiql/), not a CDN
+    # graphene-django's page with its assets from our static files (cms/static/vendor/graphiql/), not a CDN
     graphiql_template = "graphql/graphiql.html"
 
     def __init__(self, **kwargs):

@@ -181,7 +181,7 @@ USE_TZ = True
 # --- Static and media -------------------------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))  # where collectstatic writes
-STATICFILES_DIRS = [BASE_DIR / "cms" / "static"]  # GraphiQL's vendored assets (cms/static/graphiql/README.md)
+STATICFILES_DIRS = [BASE_DIR / "cms" / "static"]  # GraphiQL's vendored assets (cms/static/vendor/graphiql/README.md)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 STORAGES = {

@@ -1,6 +1,6 @@
 """The docs pages are self-contained: Swagger UI (/api/docs/), ReDoc (/api/redoc/) and GraphiQL (/graphql/ with
 DEBUG on) load every asset from Masthead's own static files, pinned (drf-spectacular-sidecar, and GraphiQL's files
-vendored in cms/static/graphiql/ with graphene-django's versions and integrity hashes).
+vendored in cms/static/vendor/graphiql/ with graphene-django's versions and integrity hashes).
 
 A real browser opens the three pages with every request to another host aborted and checks that each renders.
 """
@@ -70,7 +70,7 @@ def test_graphiql_loads_only_our_static_files_each_matching_its_integrity_hash(c
 
 
 def test_the_vendored_graphiql_versions_are_graphene_djangos():
-    vendored = {p.name for p in (ROOT / "cms" / "static" / "graphiql").iterdir() if p.is_dir()}
+    vendored = {p.name for p in (ROOT / "cms" / "static" / "vendor" / "graphiql").iterdir() if p.is_dir()}
     view = MastheadGraphQLView
     assert vendored == {
         f"whatwg-fetch@{view.whatwg_fetch_version}",
@@ -81,7 +81,8 @@ def test_the_vendored_graphiql_versions_are_graphene_djangos():
         f"graphiql-plugin-explorer@{view.graphiql_plugin_explorer_version}",
     }
     for folder in vendored:
-        assert list((ROOT / "cms" / "static" / "graphiql" / folder).glob("LICENSE*")), f"{folder} has no licence"
+        licences = (ROOT / "cms" / "static" / "vendor" / "graphiql" / folder).glob("LICENSE*")
+        assert list(licences), f"{folder} has no licence"
 
 
 COLLECT_AND_SERVE = r"""
