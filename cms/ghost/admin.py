@@ -29,9 +29,7 @@ class ContentApiKeyAdmin(admin.ModelAdmin):
             return  # a key is immutable once created; revoke it and create another
         key, raw = content_api_key_create(name=form.cleaned_data["name"], created_by=request.user)
         obj.pk = key.pk
-        for field in key._meta.concrete_fields:
-            setattr(obj, field.attname, getattr(key, field.attname))
-        obj._state.adding = False
+        obj.refresh_from_db()  # the admin's object is now the stored key (its log entry and redirect use it)
         self.message_user(
             request,
             f"Content API key for “{key.name}”: {raw} — copy it now, it will not be shown again. "
