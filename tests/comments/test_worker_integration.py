@@ -8,10 +8,8 @@ import sys
 import time
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from comments.models import Comment
-from tests.conftest import _CollectingSMTPHandler
 from tests.integration.conftest import (  # noqa: F401 - fixtures used by name
     ROOT,
     Proc,
@@ -19,6 +17,7 @@ from tests.integration.conftest import (  # noqa: F401 - fixtures used by name
     app_env,
     free_port,
     private_redis,
+    smtp_and_worker_env,
     test_database_url,
     wait_for,
 )
@@ -56,17 +55,7 @@ def test_reply_email_through_a_real_worker(test_database_url, private_redis, art
     replier = UserFactory(email="replier@example.com", display_name="Rey Replier", email_verified_at=verified)
     top = seed_comment(article, author, body="What about the border?")
 
-    smtp = _CollectingSMTPHandler()
-    port = free_port()
-    controller = Controller(smtp, hostname="127.0.0.1", port=port)
-    controller.start()
-    env = app_env(
-        database_url=test_database_url,
-        redis_url=private_redis.url(0),
-        DJANGO_SETTINGS_MODULE="tests.integration.worker_settings",
-        EMAIL_URL=f"smtp://127.0.0.1:{port}",
-        EMAIL_TIMEOUT="5",
-    )
+    smtp, controller, env = smtp_and_worker_env(database_url=test_database_url, redis_url=private_redis.url(0))
     worker = Proc(
         "celery-comments",
         [sys.executable, "-m", "celery", "-A", "cms", "worker", "--loglevel=WARNING", "--concurrency=1",

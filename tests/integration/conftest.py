@@ -70,6 +70,27 @@ def app_env(*, database_url: str, redis_url: str, **extra) -> dict:
     return env
 
 
+def smtp_and_worker_env(*, database_url: str, redis_url: str):
+    """A real SMTP server (aiosmtpd, on a free port, collecting every message) and the environment of a Celery
+    worker that sends through it: (handler, controller, env). The caller stops the controller."""
+    from aiosmtpd.controller import Controller
+
+    from tests.conftest import _CollectingSMTPHandler
+
+    handler = _CollectingSMTPHandler()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    env = app_env(
+        database_url=database_url,
+        redis_url=redis_url,
+        DJANGO_SETTINGS_MODULE="tests.integration.worker_settings",
+        EMAIL_URL=f"smtp://127.0.0.1:{port}",
+        EMAIL_TIMEOUT="5",
+    )
+    return handler, controller, env
+
+
 def http(method: str, url: str, *, headers: dict | None = None, body: bytes | None = None, timeout: float = 10):
     """(status, headers with lower-case names, bytes); never follows redirects, never raises on 4xx/5xx."""
     parts = urllib.parse.urlsplit(url)

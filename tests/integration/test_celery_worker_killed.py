@@ -10,12 +10,10 @@ from collections import Counter
 
 import pytest
 import redis
-from aiosmtpd.controller import Controller
 
 from cms.core.models import OutboundEmail
-from tests.conftest import _CollectingSMTPHandler
 
-from .conftest import ROOT, Proc, app_env, free_port, wait_for
+from .conftest import ROOT, Proc, smtp_and_worker_env, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -52,17 +50,7 @@ def _worker(env: dict, name: str) -> Proc:
 
 
 def test_killed_worker_loses_and_duplicates_no_email(test_database_url, private_redis):
-    smtp = _CollectingSMTPHandler()
-    port = free_port()
-    controller = Controller(smtp, hostname="127.0.0.1", port=port)
-    controller.start()
-    env = app_env(
-        database_url=test_database_url,
-        redis_url=private_redis.url(0),
-        DJANGO_SETTINGS_MODULE="tests.integration.worker_settings",
-        EMAIL_URL=f"smtp://127.0.0.1:{port}",
-        EMAIL_TIMEOUT="5",
-    )
+    smtp, controller, env = smtp_and_worker_env(database_url=test_database_url, redis_url=private_redis.url(0))
     workers: list[Proc] = []
     try:
         # given 200 queued emails and a worker busy sending them
