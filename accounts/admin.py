@@ -6,6 +6,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
+from cms.core.key_admin import IssuedKeyAdmin
+
 from . import services
 from .models import ApiKey, User
 
@@ -69,39 +71,12 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ("name", "prefix", "is_active", "created_by", "created_at", "last_used_at", "revoked_at")
-    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
-    search_fields = ("name", "prefix")
-    readonly_fields = ("prefix", "created_by", "created_at", "last_used_at", "revoked_at")
-    fields = ("name", "prefix", "created_by", "created_at", "last_used_at", "revoked_at")
-    actions = ("revoke",)
+class ApiKeyAdmin(IssuedKeyAdmin):
+    key_label = "API key"
+    key_usage = "Send it as the X-Api-Key header."
 
-    @admin.display(boolean=True, description="active")
-    def is_active(self, obj):
-        return obj.is_active
+    def key_create(self, *, name: str, created_by):
+        return services.api_key_create(name=name, created_by=created_by)
 
-    def get_readonly_fields(self, request, obj=None):
-        return self.readonly_fields if obj is None else (*self.readonly_fields, "name")
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            return  # a key is immutable once created; revoke it and create another
-        key, raw = services.api_key_create(name=form.cleaned_data["name"], created_by=request.user)
-        obj.pk = key.pk
-        obj.refresh_from_db()  # the admin's object is now the stored key (its log entry and redirect use it)
-        self.message_user(
-            request,
-            f"API key for “{key.name}”: {raw} — copy it now, it will not be shown again. "
-            "Send it as the X-Api-Key header.",
-            messages.WARNING,
-        )
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # revoke instead, so last use and revocation stay on record
-
-    @admin.action(description="Revoke the selected keys", permissions=["change"])
-    def revoke(self, request, queryset):
-        for key in queryset:
-            services.api_key_revoke(key=key)
-        self.message_user(request, f"{queryset.count()} key(s) revoked.", messages.SUCCESS)
+    def key_revoke(self, *, key) -> None:
+        services.api_key_revoke(key=key)
