@@ -144,8 +144,8 @@ class MeterPolicyAdmin(admin.ModelAdmin):
     """The daily allowances; empty fields fall back to the settings. Saved through `meter_policy_update`, so a
     change takes effect at once (the cached limits are dropped) without resetting anyone's count."""
 
-    list_display = ("__str__", "anonymous_daily_limit", "registered_daily_limit", "updated_at")
-    fields = ("anonymous_daily_limit", "registered_daily_limit")
+    list_display = ("__str__", "anonymous_limit", "registered_limit", "updated_at")
+    fields = ("anonymous_limit", "registered_limit")
 
     def has_add_permission(self, request) -> bool:
         return super().has_add_permission(request) and not MeterPolicy.objects.exists()
@@ -155,8 +155,8 @@ class MeterPolicyAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         policy = services.meter_policy_update(
-            anonymous_daily_limit=form.cleaned_data["anonymous_daily_limit"],
-            registered_daily_limit=form.cleaned_data["registered_daily_limit"],
+            anonymous_limit=form.cleaned_data["anonymous_limit"],
+            registered_limit=form.cleaned_data["registered_limit"],
         )
         obj.pk = policy.pk
 

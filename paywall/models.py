@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -100,19 +101,130 @@ class SubscriptionEvent(models.Model):
         ordering = ["created_at", "id"]
 
 
-class MeterPolicy(models.Model):
-    """Staff-editable allowances. A single row (pk=1); empty fields fall back to settings."""
+class MeterWindow(models.TextChoices):
+    """How long an allowance lasts, in the publisher's time zone (settings.TIME_ZONE)."""
 
-    anonymous_daily_limit = models.PositiveIntegerField(null=True, blank=True)
-    registered_daily_limit = models.PositiveIntegerField(null=True, blank=True)
+    DAY = "day", "Day (resets at local midnight)"
+    WEEK = "week", "Week (resets Monday 00:00 local)"
+    MONTH = "month", "Calendar month"
+    ROLLING = "rolling", "Rolling N days"
+
+
+class MeterRules(models.Model):
+    """The policy values a meter runs on: the default policy's, or an experiment arm's. An empty allowance falls back
+    to the default (PAYWALL_ANONYMOUS_DAILY_LIMIT / PAYWALL_REGISTERED_DAILY_LIMIT for the default policy)."""
+
+    window = models.CharField(max_length=7, choices=MeterWindow.choices, default=MeterWindow.DAY)
+    rolling_days = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
+        help_text="Length of a rolling window, in days (used only when the window is rolling).",
+    )
+    anonymous_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Free metered articles per window for anonymous readers."
+    )
+    registered_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Free metered articles per window for signed-in readers."
+    )
+    registration_wall = models.BooleanField(
+        default=False,
+        help_text="An anonymous reader who reaches the anonymous allowance is asked to register "
+        '(paywall code "registration_required") instead of to subscribe.',
+    )
+
+    class Meta:
+        abstract = True
+
+
+class MeterPolicy(MeterRules):
+    """The default policy, edited by staff. A single row (pk=1); without it, settings apply. Readers outside a
+    running experiment's traffic get it."""
+
+    attribution_days = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="A conversion is attributed to the article whose paywall the reader saw last within this many days.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = "meter policy"
         verbose_name_plural = "meter policy"
+        permissions = [("view_analytics", "Can view the revenue desk (funnel and experiment analytics)")]
 
     def __str__(self) -> str:
         return "Meter policy"
+
+
+class SectionMeterRule(models.Model):
+    """A section's exception to the meter, for its metered articles (an article marked free or premium keeps its
+    own level): always premium, never metered, or its own allowance counted apart from the main one."""
+
+    class Mode(models.TextChoices):
+        PREMIUM = "premium", "Always premium"
+        UNMETERED = "unmetered", "Never metered (free to read)"
+        OWN = "own", "Own allowance, counted apart"
+
+    section = models.OneToOneField("articles.Section", on_delete=models.CASCADE, related_name="meter_rule")
+    mode = models.CharField(max_length=9, choices=Mode.choices)
+    anonymous_limit = models.PositiveIntegerField(null=True, blank=True, help_text="Own allowance only.")
+    registered_limit = models.PositiveIntegerField(null=True, blank=True, help_text="Own allowance only.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.section}: {self.get_mode_display()}"
+
+
+class Experiment(TimeStampedModel):
+    """A test of meter policies: readers are split between arms by a stable hash of the experiment and the reader id.
+    It runs from `start_at` until `stop_at` (open-ended when empty); stopping it returns everyone to the default
+    policy at once, and its results stay."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=200)
+    hypothesis = models.TextField(blank=True)
+    start_at = models.DateTimeField(null=True, blank=True, help_text="Empty: not started.")
+    stop_at = models.DateTimeField(null=True, blank=True, help_text="Empty: runs until stopped.")
+
+    class Meta:
+        ordering = ["-start_at", "-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExperimentArm(MeterRules):
+    """One arm: its traffic share (percent of all readers) and its policy values."""
+
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="arms")
+    name = models.SlugField(max_length=50)
+    is_control = models.BooleanField(default=False, help_text="The arm the others are compared with.")
+    share = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(0), MaxValueValidator(100)], help_text="Percent of readers in this arm."
+    )
+    ordering = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["experiment", "ordering", "id"]
+        constraints = [models.UniqueConstraint(fields=["experiment", "name"], name="experiment_arm_name_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.experiment.slug}/{self.name}"
+
+
+class ExperimentAssignment(models.Model):
+    """An account's arm when it is not the hash of its own id: written when an anonymous reader registers (the merge
+    carries the anonymous reader's arm to the new account)."""
+
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="assignments")
+    arm = models.ForeignKey(ExperimentArm, on_delete=models.CASCADE, related_name="assignments")
+    reader_key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["experiment", "reader_key"], name="experiment_assignment_unique")
+        ]
 
 
 class MeterPeriod(models.Model):

@@ -106,8 +106,8 @@ def meter_limits() -> tuple[int, int]:
     limits = cache.get(POLICY_CACHE_KEY)
     if limits is None:
         policy = MeterPolicy.objects.filter(pk=1).first()
-        anon = policy.anonymous_daily_limit if policy and policy.anonymous_daily_limit is not None else None
-        reg = policy.registered_daily_limit if policy and policy.registered_daily_limit is not None else None
+        anon = policy.anonymous_limit if policy and policy.anonymous_limit is not None else None
+        reg = policy.registered_limit if policy and policy.registered_limit is not None else None
         limits = (
             settings.PAYWALL_ANONYMOUS_DAILY_LIMIT if anon is None else anon,
             settings.PAYWALL_REGISTERED_DAILY_LIMIT if reg is None else reg,

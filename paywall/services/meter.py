@@ -142,11 +142,11 @@ def meter_merge(*, anon_id: str, user, now: datetime | None = None) -> int:
     return len(anon_article_ids)
 
 
-def meter_policy_update(*, anonymous_daily_limit: int | None, registered_daily_limit: int | None) -> MeterPolicy:
+def meter_policy_update(*, anonymous_limit: int | None, registered_limit: int | None) -> MeterPolicy:
     """Change the allowances. Takes effect at once for the current period; counts are kept."""
     policy, _ = MeterPolicy.objects.update_or_create(
         pk=1,
-        defaults={"anonymous_daily_limit": anonymous_daily_limit, "registered_daily_limit": registered_daily_limit},
+        defaults={"anonymous_limit": anonymous_limit, "registered_limit": registered_limit},
     )
     transaction.on_commit(meter_limits_forget)
     meter_limits_forget()

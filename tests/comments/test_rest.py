@@ -87,7 +87,7 @@ def test_exhausted_meter_hides_comments_of_unread_metered_articles(api_client, r
     from paywall.services import meter_policy_update
 
     seed_comment(article, UserFactory(), body="Behind the meter")
-    meter_policy_update(anonymous_daily_limit=0, registered_daily_limit=0)
+    meter_policy_update(anonymous_limit=0, registered_limit=0)
     response = _as(api_client, reader).get(_list_url(article))
     assert response.status_code == 403
     assert response.json()["code"] == "article_locked"

@@ -66,10 +66,10 @@ def test_gift_page_needs_staff(client, reader):
 def test_meter_policy_is_saved_through_the_service(admin_client):
     assert meter_limits() == (3, 5)  # cached now
     response = admin_client.post(
-        "/admin/paywall/meterpolicy/add/", {"anonymous_daily_limit": "2", "registered_daily_limit": "8"}
+        "/admin/paywall/meterpolicy/add/", {"anonymous_limit": "2", "registered_limit": "8"}
     )
     assert response.status_code == 302
-    assert MeterPolicy.objects.get().registered_daily_limit == 8
+    assert MeterPolicy.objects.get().registered_limit == 8
     assert meter_limits() == (2, 8)  # the cache was dropped: effective at once
     assert admin_client.get("/admin/paywall/meterpolicy/add/").status_code == 403  # a single row
 

@@ -116,7 +116,7 @@ def test_raising_the_limit_applies_at_once_without_resetting_counts():
     for a in articles[:3]:
         access_decide(reader=reader, article=a, record=True)
     assert not access_decide(reader=reader, article=articles[3], record=True).granted
-    meter_policy_update(anonymous_daily_limit=4, registered_daily_limit=None)
+    meter_policy_update(anonymous_limit=4, registered_limit=None)
     assert access_decide(reader=reader, article=articles[3], record=True).granted
     assert not access_decide(reader=reader, article=articles[4], record=True).granted
     assert meter_state(reader=reader)["used"] == 4

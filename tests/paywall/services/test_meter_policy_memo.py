@@ -12,19 +12,19 @@ pytestmark = pytest.mark.django_db
 
 
 def test_an_update_in_this_process_applies_at_once():
-    meter_policy_update(anonymous_daily_limit=2, registered_daily_limit=4)
+    meter_policy_update(anonymous_limit=2, registered_limit=4)
     assert selectors.meter_limits() == (2, 4)
-    meter_policy_update(anonymous_daily_limit=7, registered_daily_limit=9)
+    meter_policy_update(anonymous_limit=7, registered_limit=9)
     assert selectors.meter_limits() == (7, 9)
 
 
 def test_an_update_by_another_process_applies_within_the_memo_window(monkeypatch):
     clock = [1000.0]
     monkeypatch.setattr(selectors.time, "monotonic", lambda: clock[0])
-    meter_policy_update(anonymous_daily_limit=2, registered_daily_limit=4)
+    meter_policy_update(anonymous_limit=2, registered_limit=4)
     assert selectors.meter_limits() == (2, 4)
     # another process changes the policy: the row and the shared cache, not this process's memory
-    MeterPolicy.objects.filter(pk=1).update(anonymous_daily_limit=1)
+    MeterPolicy.objects.filter(pk=1).update(anonymous_limit=1)
     cache.delete(selectors.POLICY_CACHE_KEY)
     assert selectors.meter_limits() == (2, 4)  # still the local copy
     clock[0] += selectors.LOCAL_POLICY_SECONDS + 0.01

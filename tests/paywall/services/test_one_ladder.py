@@ -80,7 +80,7 @@ READERS = {
 @pytest.mark.parametrize("limits", [(3, 5), (0, 0)], ids=["default limits", "no allowance"])
 def test_one_article_and_a_list_decide_alike(request, kind, limits):
     # given one article of each access level and a reader of this kind
-    meter_policy_update(anonymous_daily_limit=limits[0], registered_daily_limit=limits[1])
+    meter_policy_update(anonymous_limit=limits[0], registered_limit=limits[1])
     articles = {level: ArticleFactory(access_level=level) for level in LEVELS}
     reader = READERS[kind](articles=articles, request=request)
     # when the list decides for all of them at once
