@@ -26,7 +26,7 @@ from typing import NamedTuple
 import redis
 from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -35,9 +35,29 @@ BREAKER_SECONDS = 2.0
 _NOT_CONNECTION_OPTIONS = ("pool_class", "parser_class", "serializer")  # Django's own OPTIONS, not redis-py's
 
 
+class _ReusedClient(RedisCacheClient):
+    """Django's Redis cache client, keeping one `redis.Redis` per connection pool instead of building one per cache
+    call (redis-py copies its table of about 170 response callbacks into each new client: about 700 Python calls a
+    warm subscriber detail, a fifth of the request's; bench/RESULTS.md, 2026-12-03 second section). `redis.Redis`
+    is thread-safe over its pool. Django's `RedisCacheClient` is not documented API: `get_client` and
+    `_get_connection_pool` are pinned by tests/integration/test_tolerant_cache.py on the Django version we lock."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients: dict = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class TolerantRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
+        self._class = _ReusedClient
         self._open_until = 0.0
         # the write server (Django writes to the first of a list of servers) and the connection options
         self._counter_url = re.split("[;,]", server)[0] if isinstance(server, str) else server[0]

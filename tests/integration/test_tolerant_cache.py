@@ -59,3 +59,14 @@ def test_a_live_redis_works_normally(private_redis):
     assert cache.get("k") == {"v": 1}
     assert cache.add("n", 1) is True
     assert cache.incr("n") == 2
+
+
+def test_one_redis_client_per_pool_is_reused(private_redis):
+    """Django builds a `redis.Redis` per cache call; the backend keeps one per connection pool (the figure is in
+    bench/RESULTS.md). This pins the Django internals it relies on: the client class hook and `get_client`."""
+    cache = tolerant.TolerantRedisCache(private_redis.url(3), {})
+    client = cache._cache.get_client(write=True)
+    assert client is cache._cache.get_client(write=True)
+    assert client is cache._cache.get_client("any-key")  # one server: reads and writes share the pool
+    cache.set_many({"a": 1, "b": [2]}, 30)
+    assert cache.get_many(["a", "b", "c"]) == {"a": 1, "b": [2]}
