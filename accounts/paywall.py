@@ -45,9 +45,10 @@ def meter_summary(*, user) -> dict:
     return {k: state[k] for k in ("reader_kind", "limit", "used", "remaining", "resets_at")}
 
 
-def anonymous_reads_merge(*, request, user) -> int:
-    """Move the reads of the anonymous reader behind this request (X-Reader-Token / mh_reader) to `user`."""
+def anonymous_reads_merge(*, request, user, registered: bool = False) -> int:
+    """Move the reads of the anonymous reader behind this request (X-Reader-Token / mh_reader) to `user`; on
+    registration (`registered=True`) the new account also keeps the anonymous reader's experiment arm."""
     anon_id = reader_token_read(reader_token_from_request(request))
     if not anon_id:
         return 0
-    return meter_merge(anon_id=anon_id, user=user)
+    return meter_merge(anon_id=anon_id, user=user, registered=registered)

@@ -1,5 +1,5 @@
-"""Admin for plans, subscriptions (with their history), the meter policy and stats. Every change of a
-subscription's state goes through the same services the API uses."""
+"""Admin for plans, subscriptions (with their history), the meter policies (admin_policies.py) and stats. Every
+change of a subscription's state goes through the same services the API uses."""
 
 from __future__ import annotations
 
@@ -12,8 +12,11 @@ from django.urls import path, reverse
 
 from cms.core.exceptions import ApplicationError
 
-from . import services
-from .models import MeterDailyStat, MeterPolicy, Plan, ProviderEvent, Subscription, SubscriptionEvent
+from . import (
+    admin_policies,  # noqa: F401 - registers the policy and experiment admins
+    services,
+)
+from .models import MeterDailyStat, Plan, ProviderEvent, Subscription, SubscriptionEvent
 from .selectors import plan_display
 
 
@@ -137,28 +140,6 @@ class SubscriptionAdmin(admin.ModelAdmin):
             "title": "Gift a subscription",
         }
         return TemplateResponse(request, "admin/paywall/subscription/gift.html", context)
-
-
-@admin.register(MeterPolicy)
-class MeterPolicyAdmin(admin.ModelAdmin):
-    """The daily allowances; empty fields fall back to the settings. Saved through `meter_policy_update`, so a
-    change takes effect at once (the cached limits are dropped) without resetting anyone's count."""
-
-    list_display = ("__str__", "anonymous_limit", "registered_limit", "updated_at")
-    fields = ("anonymous_limit", "registered_limit")
-
-    def has_add_permission(self, request) -> bool:
-        return super().has_add_permission(request) and not MeterPolicy.objects.exists()
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def save_model(self, request, obj, form, change):
-        policy = services.meter_policy_update(
-            anonymous_limit=form.cleaned_data["anonymous_limit"],
-            registered_limit=form.cleaned_data["registered_limit"],
-        )
-        obj.pk = policy.pk
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):

@@ -9,9 +9,14 @@ class PaywallConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from . import checks  # noqa: F401 - registers the billing system checks
-        from .models import Plan
-        from .selectors import plan_offers_forget
+        from .models import Experiment, ExperimentArm, MeterPolicy, Plan, SectionMeterRule
+        from .selectors import meter_limits_forget, plan_offers_forget
 
         # cache purge only: the paywall's cached list of offered plans
         post_save.connect(plan_offers_forget, sender=Plan, dispatch_uid="paywall.plans.save")
         post_delete.connect(plan_offers_forget, sender=Plan, dispatch_uid="paywall.plans.delete")
+        # cache purge only: the cached meter policies (`policy_book`), so a saved change applies to the next request
+        for model in (MeterPolicy, SectionMeterRule, Experiment, ExperimentArm):
+            name = model._meta.model_name
+            post_save.connect(meter_limits_forget, sender=model, dispatch_uid=f"paywall.policies.{name}.save")
+            post_delete.connect(meter_limits_forget, sender=model, dispatch_uid=f"paywall.policies.{name}.delete")

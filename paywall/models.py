@@ -214,10 +214,17 @@ class ExperimentArm(MeterRules):
 
 class ExperimentAssignment(models.Model):
     """An account's arm when it is not the hash of its own id: written when an anonymous reader registers (the merge
-    carries the anonymous reader's arm to the new account)."""
+    carries the anonymous reader's arm, or its being outside the traffic, to the new account)."""
 
     experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="assignments")
-    arm = models.ForeignKey(ExperimentArm, on_delete=models.CASCADE, related_name="assignments")
+    arm = models.ForeignKey(
+        ExperimentArm,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        help_text="Empty: the account stays outside the experiment's traffic (as it was before registering).",
+    )
     reader_key = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -228,10 +235,12 @@ class ExperimentAssignment(models.Model):
 
 
 class MeterPeriod(models.Model):
-    """One reader's meter for one period (local calendar day). `used` is the number of distinct counted reads.
+    """One reader's meter for one local calendar day: `used` is the number of reads counted that day, `paywall_hits`
+    the refusals. A window (day, week, month, rolling) counts the distinct articles of its days' MeterRead rows.
 
-    Rows are locked (SELECT ... FOR UPDATE) while a read is recorded, which serialises concurrent requests of the
-    same reader; the unique constraint on MeterRead makes a counted read idempotent.
+    The day's row is locked (SELECT ... FOR UPDATE) while a read is recorded, which serialises concurrent requests of
+    the same reader; the unique constraint on MeterRead makes a counted read idempotent. `reader_key` is the reader's
+    key, or `<key>#s<section id>` for a section with its own allowance.
     """
 
     reader_key = models.CharField(max_length=64)

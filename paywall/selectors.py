@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import functools
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.signals import setting_changed  # also sent by override_settings in tests
 from django.db import connection
-from django.db.models import Exists
+from django.db.models import Count, Min, Q
+from django.utils import timezone
 
-from .models import MeterPeriod, MeterPolicy, MeterRead, Plan, Subscription
+from .models import (
+    Experiment,
+    ExperimentAssignment,
+    MeterPolicy,
+    MeterRead,
+    MeterWindow,
+    Plan,
+    SectionMeterRule,
+    Subscription,
+)
 
-POLICY_CACHE_KEY = "paywall:meter-policy:v1"
+POLICY_CACHE_KEY = "paywall:meter-policies:v2"
+POLICY_CACHE_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -89,79 +98,172 @@ def subscription_entitlement(*, subscription: Subscription | None, now: datetime
     return None
 
 
-# A per-process copy of the limits for LOCAL_POLICY_SECONDS: the policy is read on every metered request, and this
-# saves a cache round trip each time. A change reaches this process at once (meter_policy_update forgets it here
-# and in the shared cache) and every other process within LOCAL_POLICY_SECONDS. What it buys, measured: one Redis
-# round trip per metered request, 4-12 % of a metered detail's CPU (docs/caching.md, "Meter policy").
-LOCAL_POLICY_SECONDS = 1.0
-_local_policy: dict = {}
+@dataclass(frozen=True)
+class Rules:
+    """A meter policy's values as `_decide` reads them. An empty allowance (None) falls back to the default policy's,
+    then to the settings (`rules_limits`)."""
+
+    window: str = MeterWindow.DAY
+    rolling_days: int = 30
+    anonymous_limit: int | None = None
+    registered_limit: int | None = None
+    registration_wall: bool = False
 
 
-def meter_limits() -> tuple[int, int]:
-    """(anonymous, registered) daily allowances: the staff-edited policy, else settings."""
-    now = time.monotonic()
-    memo = _local_policy.get("limits")
-    if memo is not None and memo[0] > now:
-        return memo[1]
-    limits = cache.get(POLICY_CACHE_KEY)
-    if limits is None:
-        policy = MeterPolicy.objects.filter(pk=1).first()
-        anon = policy.anonymous_limit if policy and policy.anonymous_limit is not None else None
-        reg = policy.registered_limit if policy and policy.registered_limit is not None else None
-        limits = (
-            settings.PAYWALL_ANONYMOUS_DAILY_LIMIT if anon is None else anon,
-            settings.PAYWALL_REGISTERED_DAILY_LIMIT if reg is None else reg,
+@dataclass(frozen=True)
+class SectionRule:
+    mode: str  # SectionMeterRule.Mode
+    anonymous_limit: int | None = None
+    registered_limit: int | None = None
+
+
+@dataclass(frozen=True)
+class ArmPlan:
+    id: int
+    name: str
+    share: int
+    rules: Rules
+
+
+@dataclass(frozen=True)
+class ExperimentPlan:
+    id: int
+    slug: str
+    start_at: datetime
+    stop_at: datetime | None
+    arms: tuple[ArmPlan, ...]
+
+    def runs_at(self, now: datetime) -> bool:
+        return self.start_at <= now and (self.stop_at is None or now < self.stop_at)
+
+
+@dataclass(frozen=True)
+class PolicyBook:
+    """Everything `_decide` needs to know of the meter policies, cached as one object: the default policy, the
+    section rules (by section id) and the experiments that have not stopped (the one running at a given moment is
+    picked at request time, so a start or stop time needs no cache purge)."""
+
+    default: Rules = Rules()
+    sections: dict = field(default_factory=dict)
+    experiments: tuple[ExperimentPlan, ...] = ()
+
+    def experiment_at(self, now: datetime) -> ExperimentPlan | None:
+        return next((e for e in self.experiments if e.runs_at(now)), None)
+
+
+def _rules(row) -> Rules:
+    return Rules(row.window, row.rolling_days, row.anonymous_limit, row.registered_limit, row.registration_wall)
+
+
+def _policy_book_build() -> PolicyBook:
+    policy = MeterPolicy.objects.filter(pk=1).first()
+    sections = {
+        r.section_id: SectionRule(r.mode, r.anonymous_limit, r.registered_limit) for r in SectionMeterRule.objects.all()
+    }
+    experiments = Experiment.objects.filter(start_at__isnull=False).filter(
+        Q(stop_at__isnull=True) | Q(stop_at__gt=timezone.now())
+    )
+    plans = tuple(
+        ExperimentPlan(
+            e.pk,
+            e.slug,
+            e.start_at,
+            e.stop_at,
+            tuple(ArmPlan(a.pk, a.name, a.share, _rules(a)) for a in e.arms.all()),
         )
-        cache.set(POLICY_CACHE_KEY, limits, 60)
-    _local_policy["limits"] = (now + LOCAL_POLICY_SECONDS, tuple(limits))
-    return limits
+        for e in experiments.order_by("start_at", "pk").prefetch_related("arms")
+    )
+    return PolicyBook(_rules(policy) if policy else Rules(), sections, plans)
+
+
+def policy_book() -> PolicyBook:
+    """The meter policies, from the shared cache (one read per request): filled from the database on a miss, and
+    dropped by every save of a policy, section rule, experiment or arm (paywall/apps.py), so a change applies to the
+    next request in every process. Settings (default allowances) are applied at read time, never cached."""
+    book = cache.get(POLICY_CACHE_KEY)
+    if book is None:
+        book = _policy_book_build()
+        cache.set(POLICY_CACHE_KEY, book, POLICY_CACHE_SECONDS)
+    return book
 
 
 def meter_limits_forget(**_kwargs) -> None:
-    """Drop the cached limits (this process's copy and the shared one)."""
-    _local_policy.clear()
+    """Drop the cached policies (a signal receiver too: cache purge only)."""
     cache.delete(POLICY_CACHE_KEY)
 
 
-def _local_policy_forget(**_kwargs) -> None:
-    # on any settings change (tests): the limits may come from settings; the cache itself may be the changed setting
-    _local_policy.clear()
+def rules_limits(rules: Rules, default: Rules | None = None) -> tuple[int, int]:
+    """(anonymous, registered) allowances of `rules`: empty values fall back to `default`'s, then to the settings."""
+    anon, reg = rules.anonymous_limit, rules.registered_limit
+    if default is not None:
+        anon = default.anonymous_limit if anon is None else anon
+        reg = default.registered_limit if reg is None else reg
+    return (
+        settings.PAYWALL_ANONYMOUS_DAILY_LIMIT if anon is None else anon,
+        settings.PAYWALL_REGISTERED_DAILY_LIMIT if reg is None else reg,
+    )
 
 
-setting_changed.connect(_local_policy_forget, dispatch_uid="paywall.local_policy_forget")
+def meter_limits() -> tuple[int, int]:
+    """(anonymous, registered) allowances of the default policy."""
+    return rules_limits(policy_book().default)
+
+
+def experiment_assignment_arm(*, experiment_id: int, reader_key: str) -> tuple[bool, int | None]:
+    """(whether the account has a stored assignment, its arm id: None for outside the traffic)."""
+    row = ExperimentAssignment.objects.filter(experiment_id=experiment_id, reader_key=reader_key).values_list(
+        "arm_id", flat=True
+    )
+    found = list(row[:1])
+    return (True, found[0]) if found else (False, None)
 
 
 def period_for(now: datetime) -> tuple[date, datetime]:
-    """The meter period containing `now` (the publisher's local calendar day) and when it resets (local midnight)."""
+    """The local calendar day containing `now` (the publisher's zone) and its end (the next local midnight)."""
     tz = ZoneInfo(settings.TIME_ZONE)
-    local = now.astimezone(tz)
-    day = local.date()
-    next_midnight = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz)
-    return day, next_midnight
+    day = now.astimezone(tz).date()
+    return day, datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz)
 
 
-def meter_used(*, reader_key: str, period: date) -> int:
-    return meter_look(reader_key=reader_key, period=period)[0]
+@dataclass(frozen=True)
+class MeterUse:
+    """A reader's bucket in a window: `used` (distinct articles counted), whether the asked article is one of them,
+    and the day of the oldest counted read (None without reads)."""
+
+    used: int = 0
+    has_read: bool = False
+    oldest: date | None = None
 
 
-def meter_look(*, reader_key: str, period: date, article_id: int | None = None) -> tuple[int, bool]:
-    """(reads counted this period, whether `article_id` is one of them) without writing, in one statement: the
-    paywall's "look" on every list, comment page and free article. A counted read always has its period row (both
-    are written in one transaction), so no period row means (0, False)."""
-    periods = MeterPeriod.objects.filter(reader_key=reader_key, period=period)  # unique: at most one row
-    if article_id is None:
-        return next(iter(periods.values_list("used", flat=True)[:1]), 0), False
-    has_read = Exists(MeterRead.objects.filter(reader_key=reader_key, period=period, article_id=article_id))
-    used, has_read = next(iter(periods.values_list("used", has_read)[:1]), (0, False))
-    return used, bool(has_read)
-
-
-def meter_read_ids(*, reader_key: str, period: date, article_ids: list[int]) -> set[int]:
-    return set(
-        MeterRead.objects.filter(reader_key=reader_key, period=period, article_id__in=article_ids).values_list(
-            "article_id", flat=True
-        )
+def _window_reads(reader_keys, first_day: date, day: date, using: str | None = None):
+    return MeterRead.objects.using(using).filter(
+        reader_key__in=list(reader_keys), period__gte=first_day, period__lte=day
     )
+
+
+def meter_use(
+    *, reader_key: str, first_day: date, day: date, article_id: int | None = None, using: str | None = None
+) -> MeterUse:
+    """The reader's use of the window `first_day`..`day` without writing, in one statement: the paywall's "look" on
+    every list, comment page and free article. The window counts distinct articles over its days' reads."""
+    asked = {"read": Count("id", filter=Q(article_id=article_id))} if article_id is not None else {}
+    row = _window_reads([reader_key], first_day, day, using).aggregate(
+        used=Count("article_id", distinct=True), oldest=Min("period"), **asked
+    )
+    return MeterUse(row["used"], bool(row.get("read")), row["oldest"])
+
+
+def meter_uses(*, reader_keys, first_day: date, day: date, article_ids: list[int]) -> tuple[dict, set]:
+    """For a list: ({reader_key: MeterUse}, {(reader_key, article_id) read in the window}), in two statements."""
+    reads = _window_reads(reader_keys, first_day, day)
+    uses = {
+        row["reader_key"]: MeterUse(row["used"], False, row["oldest"])
+        for row in reads.values("reader_key").annotate(used=Count("article_id", distinct=True), oldest=Min("period"))
+    }
+    read = (
+        set(reads.filter(article_id__in=article_ids).values_list("reader_key", "article_id")) if article_ids else set()
+    )
+    return uses, read
 
 
 def plan_list_active():

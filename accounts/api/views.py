@@ -106,7 +106,7 @@ class RegisterApi(RelayedApi):
         data = _valid(s.RegisterInputSerializer, request)
         user = services.user_register(**data)
         if user is not None:
-            anonymous_reads_merge(request=request, user=user)
+            anonymous_reads_merge(request=request, user=user, registered=True)
         return _accepted(REGISTER_ACCEPTED)
 
 

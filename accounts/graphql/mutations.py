@@ -48,7 +48,7 @@ class Register(ServiceMutation):
         _throttle(info, RegisterRateThrottle)
         user = services.user_register(email=email, password=password, display_name=display_name or "")
         if user is not None:
-            anonymous_reads_merge(request=info.context, user=user)
+            anonymous_reads_merge(request=info.context, user=user, registered=True)
         return {"accepted": True, "message": REGISTER_ACCEPTED}
 
 

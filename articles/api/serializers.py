@@ -121,6 +121,11 @@ class SeoSerializer(serializers.Serializer):
     description = serializers.CharField()
 
 
+class AccessPolicySerializer(serializers.Serializer):
+    experiment = serializers.CharField(help_text="The running experiment's slug.")
+    arm = serializers.CharField(help_text="The name of the arm whose policy decided.")
+
+
 class AccessSerializer(serializers.Serializer):
     granted = serializers.BooleanField()
     reason = serializers.CharField(
@@ -131,6 +136,9 @@ class AccessSerializer(serializers.Serializer):
     limit = serializers.IntegerField(allow_null=True)
     resets_at = serializers.DateTimeField(allow_null=True)
     reader_kind = serializers.CharField()
+    policy = AccessPolicySerializer(
+        allow_null=True, help_text="The experiment arm whose meter policy decided; null: the default policy."
+    )
 
 
 class PlanSerializer(serializers.Serializer):
@@ -148,7 +156,7 @@ class TrialSerializer(serializers.Serializer):
 
 
 class PaywallSerializer(serializers.Serializer):
-    code = serializers.ChoiceField(choices=["meter_exhausted", "premium"])
+    code = serializers.ChoiceField(choices=["meter_exhausted", "premium", "registration_required"])
     message = serializers.CharField()
     plans = PlanSerializer(many=True)
     trial = TrialSerializer()

@@ -22,7 +22,7 @@ from cms.graphql.context import request_reader, request_store
 from cms.graphql.errors import Code, graphql_error
 from cms.graphql.limits import first_check
 from comments.graphql.types import comments_field, resolve_article_comments
-from paywall.services import AccessDecision, Reason, article_body_for, paywall_payload
+from paywall.services import AccessDecision, article_body_for, paywall_payload
 
 from .dataloaders import (
     AccessDecisionByArticleIdLoader,
@@ -141,6 +141,14 @@ class SeoType(graphene.ObjectType):
         name = "ArticleSeo"
 
 
+class AccessPolicyType(graphene.ObjectType):
+    experiment = graphene.String(required=True, description="The running experiment's slug.")
+    arm = graphene.String(required=True, description="The name of the arm whose policy decided.")
+
+    class Meta:
+        name = "ArticleAccessPolicy"
+
+
 class AccessType(graphene.ObjectType):
     granted = graphene.Boolean(required=True)
     reason = graphene.String(
@@ -151,6 +159,9 @@ class AccessType(graphene.ObjectType):
     limit = graphene.Int()
     resets_at = graphene.DateTime()
     reader_kind = graphene.String(required=True)
+    policy = graphene.Field(
+        AccessPolicyType, description="The experiment arm whose meter policy decided; null: the default policy."
+    )
 
     class Meta:
         name = "ArticleAccess"
@@ -177,7 +188,7 @@ class TrialType(graphene.ObjectType):
 
 
 class PaywallType(graphene.ObjectType):
-    code = graphene.String(required=True, description="meter_exhausted or premium.")
+    code = graphene.String(required=True, description="meter_exhausted, registration_required or premium.")
     message = graphene.String(required=True)
     plans = graphene.List(graphene.NonNull(PlanType), required=True)
     trial = graphene.Field(TrialType, required=True)
@@ -327,9 +338,9 @@ class ArticleType(DjangoObjectType):
         if decision.granted or decision.would_count:
             # would_count: a metered article seen in a list with allowance left; opening it grants it, no paywall.
             return None
-        # the payload depends only on its code and the reader: build it once per request, not once per article
+        # the payload depends only on its code and the reader's window: build it once per request, not per article
         payloads = request_store(info, "article_paywall_payloads")
-        key = decision.reason == Reason.PREMIUM
+        key = decision.paywall_code
         if key not in payloads:
             payloads[key] = paywall_payload(decision=decision, reader=request_reader(info))
         return payloads[key]

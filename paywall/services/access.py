@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from articles.models import Article, ArticleAuthor
 
+from ..models import MeterWindow, SectionMeterRule
 from ..readers import Reader
-from ..selectors import meter_look, meter_read_ids, meter_used, plan_offers
-from .meter import ALREADY_READ, COUNTED, EXHAUSTED, ReaderState, meter_read_record, reader_state
+from ..selectors import MeterUse, meter_use, meter_uses, plan_offers
+from .meter import ALREADY_READ, COUNTED, EXHAUSTED, MeterCount, ReaderState, meter_read_record, reader_state
 from .trials import trial_available
 
 
@@ -34,6 +35,14 @@ class Reason:
     PREVIEW = "preview"  # the holder of an editor's preview token for this article (drafts included)
 
 
+class PaywallCode:
+    """What the paywall asks of a refused reader (`paywall.code`)."""
+
+    PREMIUM = "premium"
+    METER_EXHAUSTED = "meter_exhausted"
+    REGISTRATION_REQUIRED = "registration_required"
+
+
 _UNLIMITED = {"staff": Reason.STAFF, "subscriber": Reason.SUBSCRIBER, "trial": Reason.TRIAL}
 
 
@@ -43,7 +52,9 @@ class AccessDecision:
 
     `granted`: the full body may be sent. `reason`: why (see Reason). `counted`: this call recorded a metered read.
     `would_count`: not granted only because this was a look that must not count (lists, feeds, related); a
-    detail request would grant it with a counted read.
+    detail request would grant it with a counted read. `policy`: the experiment arm whose policy decided
+    (`{"experiment": slug, "arm": name}`), None for the default policy. `registration_required`: refused at the
+    anonymous allowance under a policy with the registration wall. `window`, `rolling_days`: the allowance window.
     """
 
     granted: bool
@@ -55,6 +66,19 @@ class AccessDecision:
     period: date | None
     counted: bool = False
     would_count: bool = False
+    policy: dict | None = None
+    registration_required: bool = False
+    window: str = MeterWindow.DAY
+    rolling_days: int = 0
+
+    @property
+    def paywall_code(self) -> str | None:
+        """ "premium", "meter_exhausted" or "registration_required"; None when granted."""
+        if self.granted:
+            return None
+        if self.reason == Reason.PREMIUM:
+            return PaywallCode.PREMIUM
+        return PaywallCode.REGISTRATION_REQUIRED if self.registration_required else PaywallCode.METER_EXHAUSTED
 
     def as_access(self) -> dict:
         """The public `access` object of detail responses."""
@@ -65,6 +89,7 @@ class AccessDecision:
             "limit": self.limit,
             "resets_at": self.resets_at,
             "reader_kind": self.reader_kind,
+            "policy": self.policy,
         }
 
 
@@ -73,15 +98,20 @@ PREVIEW_DECISION = AccessDecision(
 )
 
 
-def _decision(state: ReaderState, *, granted: bool, reason: str, used: int = 0, **flags) -> AccessDecision:
+def _decision(
+    state: ReaderState, *, granted: bool, reason: str, use: MeterUse, limit: int | None, **flags
+) -> AccessDecision:
     return AccessDecision(
         granted=granted,
         reason=reason,
         reader_kind=state.kind,
-        limit=state.limit,
-        reads_left=None if state.limit is None else max(state.limit - used, 0),
-        resets_at=state.resets_at,
+        limit=limit,
+        reads_left=None if limit is None else max(limit - use.used, 0),
+        resets_at=state.resets_at_for(use.oldest),
         period=state.period,
+        policy=state.policy,
+        window=state.window,
+        rolling_days=state.rolling_days,
         **flags,
     )
 
@@ -103,16 +133,20 @@ class _OneArticleFacts:
             return any(link.author.user_id == user.pk for link in links)
         return ArticleAuthor.objects.filter(article_id=article.pk, author__user_id=user.pk).exists()
 
-    def used(self) -> int:
-        return meter_used(reader_key=self.reader.key, period=self.state.period) if self.metered else 0
-
-    def look(self, article: Article) -> tuple[int, bool]:
+    def use(self, suffix: str, article: Article | None = None) -> MeterUse:
+        """The reader's use of a bucket (`suffix`: "" the main allowance, `#s<id>` a section's own) in the window."""
         if not self.metered:
-            return 0, False
-        return meter_look(reader_key=self.reader.key, period=self.state.period, article_id=article.pk)
+            return MeterUse()
+        state = self.state
+        article_id = article.pk if article is not None else None
+        return meter_use(
+            reader_key=self.reader.key + suffix, first_day=state.period, day=state.today, article_id=article_id
+        )
 
-    def count(self, article: Article) -> tuple[str, int]:
-        return meter_read_record(reader=self.reader, article_id=article.pk, state=self.state)
+    def count(self, article: Article, suffix: str, limit: int) -> MeterCount:
+        return meter_read_record(
+            reader=self.reader, article_id=article.pk, state=self.state, suffix=suffix, limit=limit
+        )
 
 
 class _ListFacts:
@@ -122,11 +156,18 @@ class _ListFacts:
 
     def __init__(self, *, reader: Reader, state: ReaderState, articles: list[Article]):
         metered = bool(reader.user or reader.anon_id) and state.limit is not None
-        self._used = meter_used(reader_key=reader.key, period=state.period) if metered else 0
-        metered_ids = [a.pk for a in articles if a.access_level == Article.AccessLevel.METERED]
-        self._read_ids: set[int] = set()
-        if metered and metered_ids:
-            self._read_ids = meter_read_ids(reader_key=reader.key, period=state.period, article_ids=metered_ids)
+        self._key = reader.key
+        self._uses: dict = {}
+        self._read: set = set()
+        if metered:
+            metered_articles = [a for a in articles if a.access_level == Article.AccessLevel.METERED]
+            suffixes = {_meter_level(state, a)[1][0] for a in metered_articles} | {""}
+            self._uses, self._read = meter_uses(
+                reader_keys=[reader.key + suffix for suffix in sorted(suffixes)],
+                first_day=state.period,
+                day=state.today,
+                article_ids=[a.pk for a in metered_articles],
+            )
         self._author_ids: set[int] = set()
         if reader.user is not None and state.kind != "staff":
             self._author_ids = set(
@@ -138,16 +179,34 @@ class _ListFacts:
     def is_author(self, article: Article) -> bool:
         return article.pk in self._author_ids
 
-    def used(self) -> int:
-        return self._used
+    def use(self, suffix: str, article: Article | None = None) -> MeterUse:
+        key = self._key + suffix
+        found = self._uses.get(key, MeterUse())
+        return MeterUse(found.used, article is not None and (key, article.pk) in self._read, found.oldest)
 
-    def look(self, article: Article) -> tuple[int, bool]:
-        return self._used, article.pk in self._read_ids
+
+_MAIN = ("", None)
 
 
-def _reason_without_meter(*, state: ReaderState, article: Article, facts) -> str | None:
+def _meter_level(state: ReaderState, article: Article) -> tuple[str, tuple[str, int | None]]:
+    """The article's access level after its section's rule, and the meter bucket it counts in: (suffix, limit),
+    ("", None) being the reader's main allowance. A section rule applies to metered articles only."""
+    level = article.access_level
+    if level != Article.AccessLevel.METERED:
+        return level, _MAIN
+    rule = state.section_rule(article.section_id)
+    if rule is None:
+        return level, _MAIN
+    if rule.mode == SectionMeterRule.Mode.PREMIUM:
+        return Article.AccessLevel.PREMIUM, _MAIN
+    if rule.mode == SectionMeterRule.Mode.UNMETERED:
+        return Article.AccessLevel.FREE, _MAIN
+    return level, state.section_bucket(article.section_id, rule)
+
+
+def _reason_without_meter(*, state: ReaderState, article: Article, level: str, facts) -> str | None:
     """Free, staff, author, subscriber or trial (granted), premium (refused); None: it is the meter's call."""
-    if article.access_level == Article.AccessLevel.FREE:
+    if level == Article.AccessLevel.FREE:
         return Reason.FREE
     if state.kind == "staff":
         return Reason.STAFF
@@ -155,26 +214,32 @@ def _reason_without_meter(*, state: ReaderState, article: Article, facts) -> str
         return Reason.AUTHOR
     if state.kind in _UNLIMITED:
         return _UNLIMITED[state.kind]
-    if article.access_level == Article.AccessLevel.PREMIUM:
+    if level == Article.AccessLevel.PREMIUM:
         return Reason.PREMIUM
     return None
 
 
 def _decide(*, state: ReaderState, article: Article, facts) -> AccessDecision:
-    """THE ladder, the one place that says who may read how much: free, staff, author, subscriber or trial,
-    premium, then the meter: a counted read when `facts.record` (article detail), otherwise a look (already read
-    this period; allowance left, which a detail request would count; exhausted). A reader without any id cannot be
-    metered: it only looks, with nothing read."""
-    reason = _reason_without_meter(state=state, article=article, facts=facts)
+    """THE ladder, the one place that says who may read how much: the section's rule (always premium, never
+    metered, or its own allowance), then free, staff, author, subscriber or trial, premium, then the meter of the
+    reader's policy (the default or an experiment arm's): a counted read when `facts.record` (article detail),
+    otherwise a look (already read in this window; allowance left, which a detail request would count; exhausted).
+    An anonymous reader exhausted under a policy with the registration wall is asked to register. A reader without
+    any id cannot be metered: it only looks, with nothing read."""
+    level, (suffix, limit) = _meter_level(state, article)
+    limit = state.limit if limit is None else limit
+    reason = _reason_without_meter(state=state, article=article, level=level, facts=facts)
     if reason is not None:
-        used = facts.used() if state.limit is not None else 0  # a metered reader still sees the allowance
-        return _decision(state, granted=reason != Reason.PREMIUM, reason=reason, used=used)
+        use = facts.use("") if state.limit is not None else MeterUse()  # a metered reader still sees the allowance
+        return _decision(state, granted=reason != Reason.PREMIUM, reason=reason, use=use, limit=state.limit)
     if facts.record:
-        outcome, used = facts.count(article)
+        outcome, used, oldest = facts.count(article, suffix, limit)
+        use = MeterUse(used, outcome == ALREADY_READ, oldest)
     else:
-        used, has_read = facts.look(article)
-        outcome = ALREADY_READ if has_read else _WOULD_COUNT if used < state.limit else EXHAUSTED
-    return _decision(state, used=used, **_METER_OUTCOMES[outcome])
+        use = facts.use(suffix, article)
+        outcome = ALREADY_READ if use.has_read else _WOULD_COUNT if use.used < limit else EXHAUSTED
+    wall = outcome == EXHAUSTED and state.kind == "anonymous" and state.registration_wall
+    return _decision(state, use=use, limit=limit, registration_required=wall, **_METER_OUTCOMES[outcome])
 
 
 _WOULD_COUNT = "would_count"
@@ -247,21 +312,38 @@ def article_search_snippets(*, articles: Iterable[Article], query: str, reader: 
     return out
 
 
+def _limit_phrase(decision: AccessDecision) -> str:
+    if decision.window == MeterWindow.WEEK:
+        return "your free article limit for this week"
+    if decision.window == MeterWindow.MONTH:
+        return "your free article limit for this month"
+    if decision.window == MeterWindow.ROLLING:
+        return f"your free article limit for the last {decision.rolling_days} days"
+    return "your daily free article limit"
+
+
+def paywall_message(decision: AccessDecision) -> str:
+    """The paywall's text for a refused decision, in the words of its code and window."""
+    code = decision.paywall_code
+    if code == PaywallCode.PREMIUM:
+        return "This article is for subscribers only. Subscribe to continue reading."
+    if code == PaywallCode.REGISTRATION_REQUIRED:
+        return f"You've reached {_limit_phrase(decision)}. Register free to read more."
+    return (
+        f"You've reached {_limit_phrase(decision)}. Subscribe and support our veteran writing staff to continue "
+        "reading."
+    )
+
+
 def paywall_payload(*, decision: AccessDecision, reader: Reader) -> dict | None:
-    """What the frontend shows instead of the rest of the article; None when access is granted."""
+    """What the frontend shows instead of the rest of the article; None when access is granted. `code`: "premium",
+    "meter_exhausted" or "registration_required" (`AccessDecision.paywall_code`)."""
     if decision.granted:
         return None
-    code = Reason.PREMIUM if decision.reason == Reason.PREMIUM else Reason.METER_EXHAUSTED
-    message = (
-        "This article is for subscribers only. Subscribe to continue reading."
-        if code == Reason.PREMIUM
-        else "You've reached your daily free article limit. Subscribe and support our veteran writing staff to "
-        "continue reading."
-    )
     plans = [dict(offer) for offer in plan_offers()]
     return {
-        "code": code,
-        "message": message,
+        "code": decision.paywall_code,
+        "message": paywall_message(decision),
         "plans": plans,
         "trial": {"days": settings.PAYWALL_TRIAL_DAYS, "available": trial_available(user=reader.user)},
         "login_url": settings.PAYWALL_LOGIN_URL,

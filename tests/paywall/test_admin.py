@@ -66,7 +66,8 @@ def test_gift_page_needs_staff(client, reader):
 def test_meter_policy_is_saved_through_the_service(admin_client):
     assert meter_limits() == (3, 5)  # cached now
     response = admin_client.post(
-        "/admin/paywall/meterpolicy/add/", {"anonymous_limit": "2", "registered_limit": "8"}
+        "/admin/paywall/meterpolicy/add/",
+        {"window": "day", "rolling_days": "30", "anonymous_limit": "2", "registered_limit": "8", "attribution_days": 3},
     )
     assert response.status_code == 302
     assert MeterPolicy.objects.get().registered_limit == 8

@@ -76,8 +76,9 @@ def test_the_cached_instance_never_sends_the_body_to_a_reader_without_access(api
     assert "articleBody" not in response.json()["json_ld"]
 
 
-def test_a_warm_detail_is_two_redis_round_trips(api_client, monkeypatch):
-    """The throttle's counter pipeline, then one read of the content generation and the snapshot together."""
+def test_a_warm_detail_is_three_redis_round_trips(api_client, monkeypatch):
+    """The throttle's counter pipeline, one read of the content generation and the snapshot together, then the meter
+    policies (one read per request: a policy saved in the admin applies to the next request in every process)."""
     from django.core.cache import caches
     from redis.client import Pipeline, Redis
 
@@ -99,7 +100,7 @@ def test_a_warm_detail_is_two_redis_round_trips(api_client, monkeypatch):
     response = _detail(api_client.__class__(), article)
 
     assert response.status_code == 200 and response.json()["access"]["granted"] is True
-    assert trips == ["pipeline", "MGET"]
+    assert trips == ["pipeline", "MGET", "GET"]
 
 
 def test_preview_requests_do_not_use_the_public_snapshot(api_client):

@@ -28,7 +28,7 @@ fragment Detail on Article {
   source { name url }
   seo { title description }
   jsonLd
-  access { granted reason readsLeft limit resetsAt readerKind }
+  access { granted reason readsLeft limit resetsAt readerKind policy { experiment arm } }
   paywall {
     code message loginUrl subscribeUrl
     plans { code name amount currency interval display }

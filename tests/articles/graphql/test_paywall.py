@@ -55,6 +55,7 @@ def test_anonymous_gets_three_full_bodies_then_preview_and_paywall(graphql_clien
         "limit": 3,
         "resetsAt": data["access"]["resetsAt"],
         "readerKind": "anonymous",
+        "policy": None,
     }
     assert "articleBody" not in data["jsonLd"]
     paywall = data["paywall"]

@@ -177,6 +177,7 @@ def test_an_editors_preview_token_opens_that_article_only_and_is_never_counted(a
         "limit": None,
         "resets_at": None,
         "reader_kind": "preview",
+        "policy": None,
     }
     assert not MeterRead.objects.exists() and not MeterPeriod.objects.exists()
     for wrong in (token, token[:-2] + "xx", ""):

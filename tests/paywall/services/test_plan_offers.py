@@ -6,7 +6,7 @@ import pytest
 
 from paywall.models import Plan
 from paywall.readers import Reader
-from paywall.selectors import plan_offers
+from paywall.selectors import MeterUse, plan_offers
 from paywall.services import Reason, paywall_payload
 from paywall.services.access import _decision
 from paywall.services.meter import ReaderState
@@ -19,7 +19,7 @@ def _paywall():
     from datetime import date, datetime
 
     state = ReaderState("anonymous", 3, date(2026, 11, 25), datetime(2026, 11, 26, tzinfo=UTC))
-    decision = _decision(state, granted=False, reason=Reason.METER_EXHAUSTED, used=3)
+    decision = _decision(state, granted=False, reason=Reason.METER_EXHAUSTED, use=MeterUse(3), limit=3)
     return paywall_payload(decision=decision, reader=Reader(anon_id="a" * 32))
 
 
