@@ -135,3 +135,18 @@ def test_a_drift_is_caught(schema, content, api_client):
         "schema ['alt', 'caption', 'credit', 'height', 'renditions', 'url', 'width']"
     ]
     assert "$.seo: required, not sent" in _mismatches(schema, node, missing)
+
+
+def test_the_schema_describes_access_policy_under_an_experiment(api_client, schema, content):
+    """A running experiment's arm in `access.policy` (an object, not the null of the default policy)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from paywall.models import Experiment, ExperimentArm
+
+    experiment = Experiment.objects.create(slug="wall-test", name="W", start_at=timezone.now() - timedelta(hours=1))
+    ExperimentArm.objects.create(experiment=experiment, name="all", is_control=True, share=100)
+    data = api_client.get("/api/v1/articles/metered/").json()
+    assert data["access"]["policy"] == {"experiment": "wall-test", "arm": "all"}
+    assert _mismatches(schema, _response_schema(schema, "/api/v1/articles/{slug}/"), data) == []
