@@ -264,7 +264,7 @@ def access_decide(
     With `record=False` (lists, feeds, related, search, comments) nothing is written: a metered article that the
     reader has not read this period is not granted (`would_count=True` if allowance is left).
     With `record=True` (only REST article detail and GraphQL `article(slug) { body }`), a metered read is counted
-    once per (reader, article, period), atomically: see `meter_read_record`.
+    once per (reader, article, window), atomically: see `meter_read_record`.
     With `preview_token` (an editor's preview link, `?preview=`): a token valid for this very article grants the
     full text, never counted and whoever reads (reason `preview`); any other token changes nothing.
     """

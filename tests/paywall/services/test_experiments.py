@@ -105,17 +105,17 @@ def test_signed_in_readers_use_their_stored_assignment_else_their_hash():
     assert decision.policy == {"experiment": "meter-test", "arm": other.name}
 
 
+def _auth(client, action: str, email: str, token: str):
+    """Register or log in as `email`, from the anonymous reader holding `token`."""
+    body = {"email": email, "password": PASSWORD}
+    return client.post(f"/api/v1/auth/{action}/", body, format="json", headers={"X-Reader-Token": token})
+
+
 @pytest.mark.parametrize("anon_arm", ["tight", None])
 def test_registration_carries_the_anonymous_readers_arm(api_client, anon_arm):
     _experiment(("control", 40, True, {}), ("tight", 40, False, {"registered_limit": 1}))
     _, token = _anon_with_token(anon_arm)
-    response = api_client.post(
-        "/api/v1/auth/register/",
-        {"email": "carry@example.com", "password": PASSWORD},
-        format="json",
-        headers={"X-Reader-Token": token},
-    )
-    assert response.status_code == 202
+    assert _auth(api_client, "register", "carry@example.com", token).status_code == 202
     user = UserFactory._meta.model.objects.get(email="carry@example.com")
     stored = ExperimentAssignment.objects.get(reader_key=f"u:{user.pk}")
     assert (stored.arm.name if stored.arm else None) == anon_arm
@@ -131,13 +131,7 @@ def test_login_keeps_the_accounts_own_arm(api_client):
     own = experiment_arm_for(reader_key=f"u:{user.pk}")
     other = next(arm.name for arm in experiment.arms.all() if arm.name != own[1])
     _, token = _anon_with_token(other)
-    response = api_client.post(
-        "/api/v1/auth/login/",
-        {"email": "keep@example.com", "password": PASSWORD},
-        format="json",
-        headers={"X-Reader-Token": token},
-    )
-    assert response.status_code == 200
+    assert _auth(api_client, "login", "keep@example.com", token).status_code == 200
     assert experiment_arm_for(reader_key=f"u:{user.pk}") == own
     assert not ExperimentAssignment.objects.exists()
 
