@@ -99,3 +99,31 @@ def test_the_table_reaches_every_reason_a_look_can_give(request):
         reasons |= {d.reason for d in access_decide_many(reader=reader, articles=list(articles.values())).values()}
     every_reason = {value for name, value in vars(Reason).items() if name.isupper()}
     assert reasons == every_reason - {Reason.PREVIEW}  # a preview token is not a kind of reader
+
+
+@pytest.mark.parametrize("kind", list(READERS))
+def test_section_rules_walls_and_arms_decide_alike(request, kind):
+    """The same, with every section rule, the registration wall and a running experiment's arm (a weekly window)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from paywall.models import Experiment, ExperimentArm, SectionMeterRule
+    from tests.articles.factories import SectionFactory
+
+    meter_policy_update(anonymous_limit=1, registered_limit=2, registration_wall=True)
+    experiment = Experiment.objects.create(slug="ladder", name="L", start_at=timezone.now() - timedelta(hours=1))
+    ExperimentArm.objects.create(
+        experiment=experiment, name="weekly", share=100, is_control=True, window="week", registration_wall=True
+    )
+    articles = {level: ArticleFactory(access_level=level) for level in LEVELS}
+    reader = READERS[kind](articles=articles, request=request)
+    ruled = []
+    for mode, limits in (("premium", {}), ("unmetered", {}), ("own", {"anonymous_limit": 1, "registered_limit": 1})):
+        section = SectionFactory()
+        SectionMeterRule.objects.create(section=section, mode=mode, **limits)
+        ruled += ArticleFactory.create_batch(2, section=section)
+    access_decide(reader=reader, article=ruled[-1], record=True)  # one read in the own section
+    many = access_decide_many(reader=reader, articles=[*articles.values(), *ruled])
+    for article in [*articles.values(), *ruled]:
+        assert access_decide(reader=reader, article=article) == many[article.pk], (kind, article.section_id)
