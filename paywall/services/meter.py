@@ -15,8 +15,23 @@ from django.utils import timezone
 
 from ..models import MeterDailyStat, MeterPeriod, MeterPolicy, MeterRead, MeterWindow, SectionMeterRule
 from ..readers import Reader
-from ..selectors import MeterUse, SectionRule, meter_limits_forget, meter_use, policy_book, subscription_entitlement_get
-from .policies import Window, experiment_arm_carry, meter_window_days_longest, reader_policy, window_for
+from ..selectors import (
+    MeterUse,
+    Rules,
+    SectionRule,
+    meter_limits_forget,
+    meter_use,
+    policy_book,
+    subscription_entitlement_get,
+)
+from .policies import (
+    ReaderPolicy,
+    Window,
+    experiment_arm_carry,
+    meter_window_days_longest,
+    reader_policy,
+    window_for,
+)
 
 COUNTED, ALREADY_READ, EXHAUSTED = "counted", "already_read", "exhausted"
 
@@ -70,10 +85,18 @@ def _reader_kind(*, reader: Reader, now: datetime) -> str:
     return "anonymous"
 
 
+_UNLIMITED_POLICY = ReaderPolicy(Rules(), (0, 0), None, {})
+
+
 def reader_state(*, reader: Reader, now: datetime) -> ReaderState:
+    """The reader's kind and the policy that applies. Readers the meter does not limit (staff, subscribers, trials)
+    read no policy at all (no cache read): their window is the local day, and section rules change nothing for them
+    (every article is theirs)."""
     kind = _reader_kind(reader=reader, now=now)
     metered = kind in _METERED_KINDS
-    policy = reader_policy(reader_key=reader.key if metered and (reader.user or reader.anon_id) else None, now=now)
+    policy = _UNLIMITED_POLICY
+    if metered:
+        policy = reader_policy(reader_key=reader.key if (reader.user or reader.anon_id) else None, now=now)
     window = window_for(rules=policy.rules, now=now)
     limit = policy.limits[0 if kind == "anonymous" else 1] if metered else None
     return ReaderState(
@@ -199,14 +222,15 @@ def meter_merge(*, anon_id: str, user, now: datetime | None = None, registered: 
     now = now or timezone.now()
     if registered:
         experiment_arm_carry(anon_id=anon_id, user=user, now=now)
-    state = reader_state(reader=Reader(user=user), now=now)
-    suffixes = [""] + [f"#s{sid}" for sid, rule in state.sections.items() if rule.mode == SectionMeterRule.Mode.OWN]
     anon_key, user_key = f"a:{anon_id}", f"u:{user.pk}"
-    window = Q(period__gte=state.period, period__lte=state.today)
+    policy = reader_policy(reader_key=user_key, now=now)
+    current = window_for(rules=policy.rules, now=now)
+    suffixes = [""] + [f"#s{sid}" for sid, rule in policy.sections.items() if rule.mode == SectionMeterRule.Mode.OWN]
+    window = Q(period__gte=current.first_day, period__lte=current.day)
     moved = 0
     with transaction.atomic():
         for suffix in suffixes:
-            moved += _reads_move(source=anon_key + suffix, target=user_key + suffix, window=window, day=state.today)
+            moved += _reads_move(source=anon_key + suffix, target=user_key + suffix, window=window, day=current.day)
     return moved
 
 

@@ -168,7 +168,5 @@ def test_query_counts_are_constant(api_client, subscriber, django_assert_max_num
     api_client.force_authenticate(subscriber)
     with django_assert_max_num_queries(3):  # latest subscription with plan, trial check, (session user)
         api_client.get("/api/v1/me/subscription/")
-    with django_assert_max_num_queries(
-        5
-    ):  # entitlement, meter, a cold policy cache (policy, section rules, experiments)
+    with django_assert_max_num_queries(4):
         api_client.get("/api/v1/meter/")
