@@ -83,6 +83,11 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    scopes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Rights beyond reading content, e.g. ["analytics"] (the revenue desk API). Empty: content only.',
+    )
 
     class Meta:
         verbose_name = "API key"
@@ -94,3 +99,6 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in (self.scopes or ())

@@ -11,9 +11,11 @@ import logging
 
 from django.utils import timezone
 
+from paywall.models import FunnelEvent
 from paywall.readers import Reader, reader_token_from_request, reader_token_read
 from paywall.selectors import plan_display, subscription_entitlement, subscription_latest_get
 from paywall.services import meter_merge, meter_state
+from paywall.services.funnel import funnel_email_verified_record, funnel_event_record, funnel_reader_merge
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +48,25 @@ def meter_summary(*, user) -> dict:
 
 
 def anonymous_reads_merge(*, request, user, registered: bool = False) -> int:
-    """Move the reads of the anonymous reader behind this request (X-Reader-Token / mh_reader) to `user`; on
-    registration (`registered=True`) the new account also keeps the anonymous reader's experiment arm."""
+    """Move the reads of the anonymous reader behind this request (X-Reader-Token / mh_reader) to `user`, and their
+    funnel events: from now on they are one person. On registration (`registered=True`) the new account also keeps
+    the anonymous reader's experiment arm."""
     anon_id = reader_token_read(reader_token_from_request(request))
     if not anon_id:
         return 0
+    funnel_reader_merge(anon_id=anon_id, user=user)
     return meter_merge(anon_id=anon_id, user=user, registered=registered)
+
+
+def account_registered(*, request, user) -> int:
+    """A new account: the anonymous reader's reads, arm and events move to it, then the funnel's `registered`
+    step, attributed to the last paywall they saw."""
+    anon_id = reader_token_read(reader_token_from_request(request))
+    moved = anonymous_reads_merge(request=request, user=user, registered=True)
+    funnel_registration_record(user=user, anon_id=anon_id)
+    return moved
+
+
+def email_verified(*, user) -> None:
+    """The funnel's `verified` step (see `funnel_email_verified_record`)."""
+    funnel_email_verified_record(user_id=user.pk)

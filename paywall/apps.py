@@ -6,11 +6,13 @@ class PaywallConfig(AppConfig):
     verbose_name = "Paywall and subscriptions"
 
     def ready(self) -> None:
+        from django.conf import settings
         from django.db.models.signals import post_delete, post_save
 
         from . import checks  # noqa: F401 - registers the billing system checks
         from .models import Experiment, ExperimentArm, MeterPolicy, Plan, SectionMeterRule
         from .selectors import meter_limits_forget, plan_offers_forget
+        from .signals import account_deleted_unlink_funnel
 
         # cache purge only: the paywall's cached list of offered plans
         post_save.connect(plan_offers_forget, sender=Plan, dispatch_uid="paywall.plans.save")
@@ -20,3 +22,6 @@ class PaywallConfig(AppConfig):
             name = model._meta.model_name
             post_save.connect(meter_limits_forget, sender=model, dispatch_uid=f"paywall.policies.{name}.save")
             post_delete.connect(meter_limits_forget, sender=model, dispatch_uid=f"paywall.policies.{name}.delete")
+        # privacy: a deleted account's funnel events stop pointing to it
+        uid = "paywall.funnel.account_deleted"
+        post_delete.connect(account_deleted_unlink_funnel, sender=settings.AUTH_USER_MODEL, dispatch_uid=uid)

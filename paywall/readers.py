@@ -9,13 +9,52 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
 
 COOKIE_NAME = "mh_reader"
 HEADER_NAME = "X-Reader-Token"
+REFERRER_HEADER = "X-Client-Referrer"
 _SALT = "masthead.paywall.reader"
+UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign")
+
+
+@dataclass(frozen=True)
+class Touch:
+    """Where a detail request came from, as the frontend says: the `utm_*` query parameters and the referrer's
+    host (`referrer` query parameter or `X-Client-Referrer` header, a URL or a bare host). Only the host is kept."""
+
+    utm_source: str = ""
+    utm_medium: str = ""
+    utm_campaign: str = ""
+    referrer_host: str = ""
+
+
+def _host_of(value: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if "//" not in value:
+        value = "//" + value
+    try:
+        host = urlsplit(value).hostname or ""
+    except ValueError:
+        return ""
+    return host[:255]
+
+
+def touch_from_request(request) -> Touch:
+    params = getattr(request, "GET", {})
+    utm = {name: (params.get(name) or "").strip()[:100] for name in UTM_FIELDS}
+    referrer = params.get("referrer") or request.headers.get(REFERRER_HEADER, "")
+    if not any(utm.values()) and not referrer:
+        return _NO_TOUCH
+    return Touch(**utm, referrer_host=_host_of(referrer))
+
+
+_NO_TOUCH = Touch()
 
 
 @dataclass(frozen=True)
@@ -25,6 +64,7 @@ class Reader:
     user: object | None = None
     anon_id: str | None = None
     new_token: str | None = field(default=None, compare=False)
+    touch: Touch = field(default=_NO_TOUCH, compare=False)
 
     @property
     def key(self) -> str:
@@ -59,15 +99,16 @@ def reader_token_from_request(request) -> str | None:
 def reader_resolve(request, *, issue: bool = True) -> Reader:
     """The reader behind a request. An anonymous request without a valid token gets a new id (`new_token` set)."""
     user = getattr(request, "user", None)
+    touch = touch_from_request(request)
     if user is not None and user.is_authenticated:
-        return Reader(user=user)
+        return Reader(user=user, touch=touch)
     anon_id = reader_token_read(reader_token_from_request(request))
     if anon_id:
-        return Reader(anon_id=anon_id)
+        return Reader(anon_id=anon_id, touch=touch)
     if not issue:
-        return Reader(anon_id=None)
+        return Reader(anon_id=None, touch=touch)
     anon_id, token = reader_token_issue()
-    return Reader(anon_id=anon_id, new_token=token)
+    return Reader(anon_id=anon_id, new_token=token, touch=touch)
 
 
 def reader_token_attach(response, reader: Reader):

@@ -1,4 +1,4 @@
-"""Periodic paywall jobs (declared in the beat schedule). Both are idempotent, so they may be acknowledged late and
+"""Periodic paywall jobs (declared in the beat schedule). All are idempotent, so they may be acknowledged late and
 retried: a lost database connection or a deadlock (OperationalError) is retried up to five times with exponential
 backoff (jittered, at most ten minutes apart); any other error is a bug and is not retried."""
 
@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from .services import meter_periods_close, subscription_sweep
+from .services.funnel import funnel_rollup
 
 RETRY = {
     "acks_late": True,
@@ -28,3 +29,10 @@ def subscription_sweep_task() -> dict:
     """Expire ended trials/canceled/past-due subscriptions, renew dev ones, send "trial ends in 3 days" emails.
     Idempotent: see `subscription_sweep`."""
     return subscription_sweep()
+
+
+@shared_task(name="paywall.funnel_rollup", **RETRY)
+def funnel_rollup_task() -> dict:
+    """Roll the funnel's raw events up into the daily aggregates (every five minutes) and purge old raw events.
+    Idempotent: see `funnel_rollup`."""
+    return funnel_rollup()

@@ -22,7 +22,13 @@ from accounts.messages import (
     RESET_CONFIRMED,
     VERIFICATION_SENT,
 )
-from accounts.paywall import anonymous_reads_merge, meter_summary, subscription_summary
+from accounts.paywall import (
+    account_registered,
+    anonymous_reads_merge,
+    email_verified,
+    meter_summary,
+    subscription_summary,
+)
 from accounts.throttling import (
     LoginRateThrottle,
     PasswordResetRateThrottle,
@@ -106,7 +112,7 @@ class RegisterApi(RelayedApi):
         data = _valid(s.RegisterInputSerializer, request)
         user = services.user_register(**data)
         if user is not None:
-            anonymous_reads_merge(request=request, user=user, registered=True)
+            account_registered(request=request, user=user)
         return _accepted(REGISTER_ACCEPTED)
 
 
@@ -116,7 +122,7 @@ class EmailVerifyApi(APIView):
     @extend_schema(request=s.TokenInputSerializer, responses={200: s.AcceptedSerializer})
     def post(self, request):
         data = _valid(s.TokenInputSerializer, request)
-        services.user_email_verify(token=data["token"])
+        email_verified(user=services.user_email_verify(token=data["token"]))
         return _private(Response({"detail": EMAIL_VERIFIED}))
 
 

@@ -10,7 +10,7 @@ from django.contrib.auth import logout as session_logout
 
 from accounts import services
 from accounts.messages import REGISTER_ACCEPTED, RESET_ACCEPTED
-from accounts.paywall import anonymous_reads_merge
+from accounts.paywall import account_registered, anonymous_reads_merge, email_verified
 from accounts.throttling import LoginRateThrottle, PasswordResetRateThrottle, RegisterRateThrottle, client_ip
 from cms.core.errors import ErrorCode
 from cms.core.exceptions import ApplicationError
@@ -48,7 +48,7 @@ class Register(ServiceMutation):
         _throttle(info, RegisterRateThrottle)
         user = services.user_register(email=email, password=password, display_name=display_name or "")
         if user is not None:
-            anonymous_reads_merge(request=info.context, user=user, registered=True)
+            account_registered(request=info.context, user=user)
         return {"accepted": True, "message": REGISTER_ACCEPTED}
 
 
@@ -60,7 +60,7 @@ class VerifyEmail(ServiceMutation):
 
     @classmethod
     def perform(cls, root, info, *, token):
-        services.user_email_verify(token=token)
+        email_verified(user=services.user_email_verify(token=token))
         return {"verified": True}
 
 

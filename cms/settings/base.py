@@ -139,6 +139,8 @@ CELERY_BEAT_SCHEDULE = {
     "accounts.tokens_flush": {"task": "accounts.tokens_flush", "schedule": crontab(minute=30, hour=3)},
     "core.email_sweep": {"task": "core.email_sweep", "schedule": 300.0},
     "articles.webhook_sweep": {"task": "articles.webhook_sweep", "schedule": 300.0},
+    # The funnel's daily aggregates: today's figures are at most five minutes old.
+    "paywall.funnel_rollup": {"task": "paywall.funnel_rollup", "schedule": 300.0},
 }
 # The outbox sweep: an email still pending after this long has lost its task (its retries take under a minute)...
 EMAIL_SWEEP_AFTER_SECONDS = env.int("EMAIL_SWEEP_AFTER_SECONDS", default=15 * 60)
@@ -290,6 +292,8 @@ PAYWALL_REGISTERED_DAILY_LIMIT = env.int("PAYWALL_REGISTERED_DAILY_LIMIT", defau
 # Database time one full-text search may take (ms, PostgreSQL; 0 = unlimited): longer ones answer 503 search_timeout.
 SEARCH_STATEMENT_TIMEOUT_MS = env.int("SEARCH_STATEMENT_TIMEOUT_MS", default=3000)
 PAYWALL_METER_RETENTION_DAYS = env.int("PAYWALL_METER_RETENTION_DAYS", default=30)
+# Raw funnel events (paywall.FunnelEvent) are purged after this many days; the daily aggregates stay.
+ANALYTICS_RETENTION_DAYS = env.int("ANALYTICS_RETENTION_DAYS", default=90)
 # Off trades durability for throughput: a PostgreSQL crash may forget the counted reads of its last ~0.6 s (those
 # readers get one more free article); see docs/deploy.md. On by default.
 PAYWALL_METER_SYNCHRONOUS_COMMIT = env.bool("PAYWALL_METER_SYNCHRONOUS_COMMIT", default=True)

@@ -18,6 +18,7 @@ from articles.models import Article, ArticleAuthor
 from ..models import MeterWindow, SectionMeterRule
 from ..readers import Reader
 from ..selectors import MeterUse, meter_use, meter_uses, plan_offers
+from .funnel import funnel_detail_record
 from .meter import ALREADY_READ, COUNTED, EXHAUSTED, MeterCount, ReaderState, meter_read_record, reader_state
 from .trials import trial_available
 
@@ -265,13 +266,19 @@ def access_decide(
     reader has not read this period is not granted (`would_count=True` if allowance is left).
     With `record=True` (only REST article detail and GraphQL `article(slug) { body }`), a metered read is counted
     once per (reader, article, window), atomically: see `meter_read_record`.
+    A detail read (`record=True`) also appends its funnel event (a counted read or a paywall shown, see
+    `funnel_detail_record`): one place for every surface.
     With `preview_token` (an editor's preview link, `?preview=`): a token valid for this very article grants the
     full text, never counted and whoever reads (reason `preview`); any other token changes nothing.
     """
     if preview_token is not None and _preview_token_opens(preview_token, article):
         return PREVIEW_DECISION
-    state = reader_state(reader=reader, now=now or timezone.now())
-    return _decide(state=state, article=article, facts=_OneArticleFacts(reader=reader, state=state, record=record))
+    now = now or timezone.now()
+    state = reader_state(reader=reader, now=now)
+    decision = _decide(state=state, article=article, facts=_OneArticleFacts(reader=reader, state=state, record=record))
+    if record:
+        funnel_detail_record(reader=reader, article=article, decision=decision, now=now)
+    return decision
 
 
 def _preview_token_opens(token: str, article: Article) -> bool:

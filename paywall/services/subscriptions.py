@@ -18,9 +18,10 @@ from cms.core.email import email_enqueue
 from cms.core.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
 from cms.core.models import OutboundEmail
 
-from ..models import Plan, Subscription, SubscriptionEvent
+from ..models import FunnelEvent, Plan, Subscription, SubscriptionEvent
 from ..selectors import plan_display
 from .errors import PaywallErrorCode
+from .funnel import funnel_event_record
 
 S = Subscription.Status
 TRIAL_ENDING_NOTICE = timedelta(days=3)
@@ -159,8 +160,37 @@ def subscription_activate(
                 return existing
             raise Conflict(ALREADY_SUBSCRIBED_MESSAGE, code=PaywallErrorCode.ALREADY_SUBSCRIBED) from None
         event_write(subscription=sub, from_status="", source=source, actor=actor, note="paid subscription started")
+        _first_payment_record(subscription=sub, converted=live is not None, now=now)
     _receipt_email(subscription=sub, period_end=period_end, receipt_key=receipt_key)
     return sub
+
+
+def _first_payment_record(*, subscription: Subscription, converted: bool, now: datetime) -> None:
+    """The funnel's `paid` step: the reader's first paid subscription ever (not a trial, not a gift)."""
+    earlier = (
+        Subscription.objects.filter(user_id=subscription.user_id, is_trial=False, is_comp=False)
+        .exclude(pk=subscription.pk)
+        .exists()
+    )
+    if not earlier:
+        funnel_event_record(
+            kind=FunnelEvent.Kind.PAID,
+            reader_key=f"u:{subscription.user_id}",
+            reader_kind="trial" if converted else "registered",
+            now=now,
+            attribute=True,
+        )
+
+
+def _ending_record(*, subscription: Subscription, kind: str, now: datetime) -> None:
+    """The funnel's `canceled` and `expired` steps."""
+    funnel_event_record(
+        kind=kind,
+        reader_key=f"u:{subscription.user_id}",
+        reader_kind="trial" if subscription.is_trial else "subscriber",
+        now=now,
+        attribute=True,
+    )
 
 
 def _receipt_email(*, subscription: Subscription, period_end: datetime, receipt_key: str | None) -> None:
@@ -256,6 +286,8 @@ def _cancel_at_period_end_set(
         sub.save(update_fields=["cancel_at_period_end", "canceled_at", "updated_at"])
         note = "cancel at period end" if cancel else "resumed"
         event = event_write(subscription=sub, from_status=sub.status, source=source, actor=actor, note=note)
+        if cancel:
+            _ending_record(subscription=sub, kind=FunnelEvent.Kind.CANCELED, now=now)
     if cancel:
         subscription_email(subscription=sub, template="canceled", key=f"sub:{sub.pk}:canceled:{event.pk}")
     return sub
@@ -309,6 +341,7 @@ def _subscription_end(
             fields.append("canceled_at")
         sub.save(update_fields=fields)
         event = event_write(subscription=sub, from_status=from_status, source=source, actor=actor, note=note)
+        _ending_record(subscription=sub, kind=to_status, now=now)
     return sub, event
 
 

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from cms.core.exceptions import Conflict, PermissionDenied
 
-from ..models import Subscription
+from ..models import FunnelEvent, Subscription
 from .errors import PaywallErrorCode
+from .funnel import funnel_event_record
 from .subscriptions import ALREADY_SUBSCRIBED_MESSAGE, event_write, subscription_email
 
 TRIAL_USED_MESSAGE = "You have already used your free trial."
@@ -48,6 +49,13 @@ def subscription_trial_start(*, user, now: datetime | None = None) -> Subscripti
                 trial_end=end,
             )
             event_write(subscription=sub, from_status="", source="reader", actor=user, note="free trial started")
+            funnel_event_record(
+                kind=FunnelEvent.Kind.TRIAL,
+                reader_key=f"u:{user.pk}",
+                reader_kind="registered",
+                now=now,
+                attribute=True,
+            )
     except IntegrityError:
         _trial_refusal_raise(user=user)  # the concurrent request that won made one of the refusals true
         raise Conflict(ALREADY_SUBSCRIBED_MESSAGE, code=PaywallErrorCode.ALREADY_SUBSCRIBED) from None

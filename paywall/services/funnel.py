@@ -1,0 +1,237 @@
+"""The conversion funnel, recorded on the server where each step happens (never by client JavaScript): a counted read
+and a paywall shown (`funnel_detail_record`, from `access_decide(record=True)`, the one detail read REST, GraphQL
+and the Ghost API share), a registration and a verified email (`accounts.paywall`), a trial started, a first payment,
+a cancellation and an expiry (the subscription services, in the transaction of their state change).
+
+Each event carries the local day, the pseudonymous reader id (the meter key), the reader kind, the experiment arm
+(`policies.experiment_arm_for`) and the attribution: a read or a paywall carries its article and the `utm_*` and
+referrer host the frontend passed on that request; a conversion carries those of the last paywall the reader saw
+within `MeterPolicy.attribution_days` (last touch, 30 days by default).
+
+The rollup (`funnel_rollup`, the beat job `paywall.funnel_rollup` every five minutes) recomputes the daily
+aggregates (FunnelDaily) of today, yesterday and any day a merge changed, from the raw events: idempotent. Raw
+events are purged after ANALYTICS_RETENTION_DAYS; the aggregates stay.
+
+"A reader is one person": when an anonymous reader registers or logs in, their events are rewritten to the
+account (`funnel_reader_merge`), so the day's aggregates count them once. Deleting an account rewrites its events to
+a random key (`funnel_reader_forget`): counts remain, the link to the person is gone.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import connections, router, transaction
+from django.db.models import CharField, Count, Q, Value
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf
+from django.utils import timezone
+
+from ..models import FunnelDaily, FunnelDirtyDay, FunnelEvent, MeterPolicy
+from ..readers import Reader, Touch
+from .policies import experiment_arm_for
+
+Kind = FunnelEvent.Kind
+_LOOK_UP = object()  # the arm: ask `experiment_arm_for`
+DEFAULT_ATTRIBUTION_DAYS = 30
+_TOUCH_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "referrer_host")
+
+
+def _attribution_days() -> int:
+    days = MeterPolicy.objects.filter(pk=1).values_list("attribution_days", flat=True).first()
+    return days or DEFAULT_ATTRIBUTION_DAYS
+
+
+def funnel_last_touch(*, reader_key: str, now: datetime) -> dict:
+    """The attribution of a conversion: the article and touch of the last paywall this reader saw within the
+    policy's attribution window ({} when none)."""
+    since = now - timedelta(days=_attribution_days())
+    row = (
+        FunnelEvent.objects.filter(reader=reader_key, kind=Kind.PAYWALL, created_at__gte=since, created_at__lte=now)
+        .order_by("-created_at", "-id")
+        .values("article_id", *_TOUCH_FIELDS)
+        .first()
+    )
+    return row or {}
+
+
+def funnel_event_record(
+    *,
+    kind: str,
+    reader_key: str,
+    reader_kind: str = "",
+    now: datetime | None = None,
+    article_id: int | None = None,
+    code: str = "",
+    touch: Touch | None = None,
+    attribute: bool = False,
+    arm=_LOOK_UP,
+) -> FunnelEvent:
+    """Append one funnel event. `attribute=True` (conversions) takes the article and touch of the last paywall
+    seen (see `funnel_last_touch`) instead of `article_id` / `touch`. `arm`: (experiment slug, arm name) or None;
+    by default the reader's arm now (`experiment_arm_for`).
+
+    One INSERT. Outside a transaction on PostgreSQL it is sent with `SET LOCAL synchronous_commit TO off` in the
+    same statement string when PAYWALL_METER_SYNCHRONOUS_COMMIT is off, like the counted read it follows."""
+    now = now or timezone.now()
+    if arm is _LOOK_UP:
+        arm = experiment_arm_for(reader_key=reader_key, now=now)
+    values = {
+        "kind": kind,
+        "day": timezone.localdate(now),
+        "created_at": now,
+        "reader": reader_key,
+        "reader_kind": reader_kind,
+        "code": code,
+        "experiment": arm[0] if arm else "",
+        "arm": arm[1] if arm else "",
+        "article_id": article_id,
+        **{name: getattr(touch, name, "") for name in _TOUCH_FIELDS},
+    }
+    if attribute:
+        values.update({"article_id": None, **{name: "" for name in _TOUCH_FIELDS}})
+        values.update(funnel_last_touch(reader_key=reader_key, now=now))
+    event = FunnelEvent(**values)
+    connection = connections[router.db_for_write(FunnelEvent)]
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        _insert_async(connection, event)
+    else:
+        event.save(force_insert=True)
+    return event
+
+
+def _insert_async(connection, event: FunnelEvent) -> None:
+    fields = [f for f in FunnelEvent._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {FunnelEvent._meta.db_table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from the model
+    if not settings.PAYWALL_METER_SYNCHRONOUS_COMMIT:
+        sql = "SET LOCAL synchronous_commit TO off; " + sql
+    params = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def funnel_detail_record(*, reader: Reader, article, decision, now: datetime | None = None) -> FunnelEvent | None:
+    """The detail read's event, if any: a counted read, or a paywall shown (with its code). Nothing for a reader
+    without an id, for a read granted without the meter (free, subscriber, staff...) or already counted."""
+    if reader.user is None and not reader.anon_id:
+        return None
+    if decision.counted:
+        kind, code = Kind.READ, ""
+    elif not decision.granted:
+        kind, code = Kind.PAYWALL, _paywall_code(decision)
+    else:
+        return None
+    policy = getattr(decision, "policy", _LOOK_UP)  # the arm that decided, once the policy lane sets it
+    arm = _LOOK_UP if policy is _LOOK_UP else (policy and (policy["experiment"], policy["arm"]))
+    return funnel_event_record(
+        kind=kind,
+        reader_key=reader.key,
+        reader_kind=decision.reader_kind,
+        now=now,
+        article_id=article.pk,
+        code=code,
+        touch=reader.touch,
+        arm=arm,
+    )
+
+
+def _paywall_code(decision) -> str:
+    code = getattr(decision, "paywall_code", None)
+    if code:
+        return code
+    return "premium" if decision.reason == "premium" else "meter_exhausted"
+
+
+def funnel_email_verified_record(*, user_id: int) -> FunnelEvent | None:
+    """The `verified` step, once per account: a later change of address, verified again, is not a new step (while
+    the first event is within retention)."""
+    key = f"u:{user_id}"
+    if FunnelEvent.objects.filter(reader=key, kind=Kind.VERIFIED).exists():
+        return None
+    return funnel_event_record(kind=Kind.VERIFIED, reader_key=key, reader_kind="registered")
+
+
+def funnel_reader_merge(*, anon_id: str, user) -> int:
+    """An anonymous reader registered or logged in: their events become the account's, so that a person counts
+    once. The days touched are recomputed by the next rollup. Returns the number of events moved."""
+    anon_key = f"a:{anon_id}"
+    with transaction.atomic():
+        days = list(FunnelEvent.objects.filter(reader=anon_key).values_list("day", flat=True).distinct())
+        if not days:
+            return 0
+        moved = FunnelEvent.objects.filter(reader=anon_key).update(reader=f"u:{user.pk}")
+        FunnelDirtyDay.objects.bulk_create([FunnelDirtyDay(day=d) for d in days], ignore_conflicts=True)
+    return moved
+
+
+def funnel_reader_forget(*, user_id: int) -> int:
+    """An account was deleted: its events keep counting under a random key that links to no one."""
+    return FunnelEvent.objects.filter(reader=f"u:{user_id}").update(reader=f"x:{secrets.token_hex(16)}")
+
+
+# --- the rollup ---------------------------------------------------------------------------------------------------
+
+_STEPS = {
+    "readers": Q(kind__in=[Kind.READ, Kind.PAYWALL]),
+    "paywall_shown": Q(kind=Kind.PAYWALL),
+    "registered": Q(kind=Kind.REGISTERED),
+    "verified": Q(kind=Kind.VERIFIED),
+    "trials": Q(kind=Kind.TRIAL),
+    "paid": Q(kind=Kind.PAID),
+    "canceled": Q(kind=Kind.CANCELED),
+    "expired": Q(kind=Kind.EXPIRED),
+}
+_DIMENSION_KEYS = {
+    FunnelDaily.Dimension.TOTAL: (Q(), Value("")),
+    FunnelDaily.Dimension.ARTICLE: (Q(article_id__isnull=False), Cast("article_id", CharField())),
+    FunnelDaily.Dimension.ARM: (~Q(experiment=""), Concat("experiment", Value("/"), "arm")),
+    FunnelDaily.Dimension.SOURCE: (
+        Q(),
+        Coalesce(NullIf("utm_source", Value("")), NullIf("referrer_host", Value("")), Value("(direct)")),
+    ),
+}
+
+
+def _day_aggregates(day: date, now: datetime) -> list[FunnelDaily]:
+    counts = {name: Count("reader", distinct=True, filter=q) for name, q in _STEPS.items()}
+    counts["counted_reads"] = Count("id", filter=Q(kind=Kind.READ))
+    rows = []
+    for dimension, (where, key) in _DIMENSION_KEYS.items():
+        grouped = (
+            FunnelEvent.objects.filter(where, day=day)
+            .annotate(dim_key=key)
+            .values("dim_key")
+            .annotate(**counts)
+            .order_by()
+        )
+        rows += [FunnelDaily(day=day, dimension=dimension, key=g.pop("dim_key"), rolled_at=now, **g) for g in grouped]
+    return rows
+
+
+def funnel_day_rollup(*, day: date, now: datetime | None = None) -> int:
+    """Recompute one day's aggregates from its raw events (all dimensions); returns the number of rows. Idempotent:
+    the day's rows are replaced in one transaction."""
+    now = now or timezone.now()
+    rows = _day_aggregates(day, now)
+    with transaction.atomic():
+        FunnelDaily.objects.filter(day=day).delete()
+        FunnelDaily.objects.bulk_create(rows)
+    return len(rows)
+
+
+def funnel_rollup(*, now: datetime | None = None) -> dict:
+    """The beat job: recompute today's and yesterday's aggregates and those of the days a merge changed, then
+    purge raw events older than ANALYTICS_RETENTION_DAYS. Running it again gives the same figures; a day whose raw
+    events are purged keeps its aggregates."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    cutoff = today - timedelta(days=settings.ANALYTICS_RETENTION_DAYS)
+    dirty = list(FunnelDirtyDay.objects.values_list("id", "day"))
+    days = {today, today - timedelta(days=1)} | {d for _, d in dirty if d >= cutoff}
+    rows = sum(funnel_day_rollup(day=d, now=now) for d in sorted(days))
+    FunnelDirtyDay.objects.filter(id__in=[i for i, _ in dirty]).delete()
+    purged, _ = FunnelEvent.objects.filter(day__lt=cutoff).delete()
+    return {"days": len(days), "rows": rows, "purged": purged}
