@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -9,7 +10,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from cms.core.key_admin import IssuedKeyAdmin
 
 from . import services
-from .models import ApiKey, User
+from .models import API_KEY_SCOPES, ApiKey, User
 
 
 class VerifiedFilter(admin.SimpleListFilter):
@@ -70,13 +71,36 @@ class UserAdmin(DjangoUserAdmin):
         self.message_user(request, f"{queryset.count()} account(s) marked verified.", messages.SUCCESS)
 
 
+class ApiKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=[(scope, scope) for scope in API_KEY_SCOPES],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Rights beyond reading content: `analytics` reads the revenue desk API. Fixed once created.",
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ("name", "scopes")
+
+
 @admin.register(ApiKey)
 class ApiKeyAdmin(IssuedKeyAdmin):
+    form = ApiKeyForm
     key_label = "API key"
     key_usage = "Send it as the X-Api-Key header."
+    list_display = (*IssuedKeyAdmin.list_display[:2], "scopes", *IssuedKeyAdmin.list_display[2:])
+    fields = ("name", "scopes", *IssuedKeyAdmin.fields[1:])
 
-    def key_create(self, *, name: str, created_by):
-        return services.api_key_create(name=name, created_by=created_by)
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return fields if obj is None else (*fields, "scopes")
+
+    def key_create_fields(self, form) -> dict:
+        return {**super().key_create_fields(form), "scopes": form.cleaned_data.get("scopes") or []}
+
+    def key_create(self, *, name: str, created_by, scopes=()):
+        return services.api_key_create(name=name, created_by=created_by, scopes=scopes)
 
     def key_revoke(self, *, key) -> None:
         services.api_key_revoke(key=key)

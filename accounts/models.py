@@ -68,6 +68,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.email = self.__class__.objects.normalize_email(self.email).lower()
 
 
+API_KEY_SCOPES = ("analytics",)  # rights an API key may be given beyond reading content
+
+
 class ApiKey(models.Model):
     """A key for a server-side frontend (SSR site, newsletter renderer): higher rate limits, never a reader.
 

@@ -25,7 +25,7 @@ from cms.core.exceptions import ApplicationError, Conflict
 
 from . import throttling, tokens
 from .errors import AccountsErrorCode as Code
-from .models import ApiKey
+from .models import API_KEY_SCOPES, ApiKey
 from .selectors import API_KEY_PREFIX, api_key_hash, user_email_taken, user_get_by_email
 
 logger = logging.getLogger(__name__)
@@ -405,18 +405,26 @@ def user_email_mark_verified(*, user) -> User:
 # --- API keys --------------------------------------------------------------------------------------------------
 
 
-def api_key_create(*, name: str, created_by=None) -> tuple[ApiKey, str]:
-    """Create a key and return it with its raw value, which is never stored and cannot be shown again."""
+def api_key_create(*, name: str, created_by=None, scopes=()) -> tuple[ApiKey, str]:
+    """Create a key and return it with its raw value, which is never stored and cannot be shown again. `scopes`:
+    rights beyond reading content (API_KEY_SCOPES, e.g. "analytics"); none by default."""
     name = (name or "").strip()
     if not name:
         raise ApplicationError("Name the key after the frontend that uses it.", code="required", field="name")
+    unknown = sorted(set(scopes) - set(API_KEY_SCOPES))
+    if unknown:
+        raise ApplicationError(f"Unknown scope {unknown[0]!r}.", code="invalid", field="scopes")
     for _ in range(5):
         prefix = secrets.token_hex(4)
         raw = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
         try:
             with transaction.atomic():
                 key = ApiKey.objects.create(
-                    name=name[:100], prefix=prefix, key_hash=api_key_hash(raw), created_by=created_by
+                    name=name[:100],
+                    prefix=prefix,
+                    key_hash=api_key_hash(raw),
+                    created_by=created_by,
+                    scopes=sorted(set(scopes)),
                 )
         except IntegrityError:
             continue

@@ -17,8 +17,12 @@ class IssuedKeyAdmin(admin.ModelAdmin):
     key_label = "API key"
     key_usage = ""  # how clients send the key, shown with it
 
-    def key_create(self, *, name: str, created_by):  # -> (key, raw)
+    def key_create(self, *, name: str, created_by, **fields):  # -> (key, raw)
         raise NotImplementedError
+
+    def key_create_fields(self, form) -> dict:
+        """What `key_create` receives from the creation form besides `created_by`."""
+        return {"name": form.cleaned_data["name"]}
 
     def key_revoke(self, *, key) -> None:
         raise NotImplementedError
@@ -33,7 +37,7 @@ class IssuedKeyAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return  # a key is immutable once created; revoke it and create another
-        key, raw = self.key_create(name=form.cleaned_data["name"], created_by=request.user)
+        key, raw = self.key_create(created_by=request.user, **self.key_create_fields(form))
         obj.pk = key.pk
         obj.refresh_from_db()  # the admin's object is now the stored key (its log entry and redirect use it)
         self.message_user(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import analytics, views
 
 urlpatterns = [
     path("plans/", views.PlanListApi.as_view(), name="plan-list"),
@@ -10,5 +10,7 @@ urlpatterns = [
     path("me/subscription/cancel/", views.MeSubscriptionCancelApi.as_view(), name="me-subscription-cancel"),
     path("me/subscription/resume/", views.MeSubscriptionResumeApi.as_view(), name="me-subscription-resume"),
     path("meter/", views.MeterApi.as_view(), name="meter"),
+    path("analytics/funnel/", analytics.FunnelReportApi.as_view(), name="analytics-funnel"),
+    path("analytics/experiments/<slug:slug>/", analytics.ExperimentReportApi.as_view(), name="analytics-experiment"),
     path("billing/webhooks/stripe/", views.StripeWebhookApi.as_view(), name="stripe-webhook"),
 ]

@@ -320,6 +320,7 @@ def stripe_subscription_sync(*, remote: dict, source: str, hints: dict | None = 
                 provider_subscription_id=remote["id"],
                 period_start=start,
                 period_end=end,
+                paid=status != "trialing",
             )
         except Conflict as exc:
             return f"conflict: {exc.message}"

@@ -28,7 +28,7 @@ from django.db.models import CharField, Count, Q, Value
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.utils import timezone
 
-from ..models import FunnelDaily, FunnelDirtyDay, FunnelEvent, MeterPolicy
+from ..models import FunnelDaily, FunnelDirtyDay, FunnelEvent, MeterPolicy, Subscription
 from ..readers import Reader, Touch
 from .policies import experiment_arm_for
 
@@ -145,6 +145,37 @@ def _paywall_code(decision) -> str:
     return "premium" if decision.reason == "premium" else "meter_exhausted"
 
 
+def funnel_first_payment_record(*, subscription, converted: bool, now: datetime | None = None) -> FunnelEvent | None:
+    """The `paid` step: called when a subscription is first paid for (activated by a payment, or the first renewal
+    after a provider's own trial). Recorded only for the reader's first paid subscription ever (not a trial, not a
+    gift). `converted`: the reader was on a trial."""
+    if subscription.is_trial or subscription.is_comp:
+        return None
+    earlier = Subscription.objects.filter(user_id=subscription.user_id, is_trial=False, is_comp=False).exclude(
+        pk=subscription.pk
+    )
+    if earlier.exists():
+        return None
+    return funnel_event_record(
+        kind=Kind.PAID,
+        reader_key=f"u:{subscription.user_id}",
+        reader_kind="trial" if converted else "registered",
+        now=now,
+        attribute=True,
+    )
+
+
+def funnel_subscription_end_record(*, subscription, kind: str, now: datetime | None = None) -> FunnelEvent:
+    """The `canceled` (at period end, or at once) and `expired` steps."""
+    return funnel_event_record(
+        kind=kind,
+        reader_key=f"u:{subscription.user_id}",
+        reader_kind="trial" if subscription.is_trial else "subscriber",
+        now=now,
+        attribute=True,
+    )
+
+
 def funnel_email_verified_record(*, user_id: int) -> FunnelEvent | None:
     """The `verified` step, once per account: a later change of address, verified again, is not a new step (while
     the first event is within retention)."""
@@ -207,7 +238,11 @@ def _day_aggregates(day: date, now: datetime) -> list[FunnelDaily]:
             .annotate(**counts)
             .order_by()
         )
-        rows += [FunnelDaily(day=day, dimension=dimension, key=g.pop("dim_key"), rolled_at=now, **g) for g in grouped]
+        rows += [
+            FunnelDaily(day=day, dimension=dimension, key=g.pop("dim_key"), rolled_at=now, **g)
+            for g in grouped
+            if any(g[name] for name in counts)  # a day without events has no rows
+        ]
     return rows
 
 

@@ -21,9 +21,10 @@ from cms.core.models import OutboundEmail
 from ..models import FunnelEvent, Plan, Subscription, SubscriptionEvent
 from ..selectors import plan_display
 from .errors import PaywallErrorCode
-from .funnel import funnel_event_record
+from .funnel import funnel_first_payment_record, funnel_subscription_end_record
 
 S = Subscription.Status
+PROVIDER_TRIAL_NOTE = "provider trial started"
 TRIAL_ENDING_NOTICE = timedelta(days=3)
 ALREADY_SUBSCRIBED_MESSAGE = "You already have a subscription."
 
@@ -115,11 +116,13 @@ def subscription_activate(
     period_start: datetime | None = None,
     period_end: datetime | None = None,
     receipt_key: str | None = None,
+    paid: bool = True,
     now: datetime | None = None,
 ) -> Subscription:
     """A paid subscription starts (checkout completed). Idempotent per provider subscription id: activating the same
     one again returns it unchanged. A running trial converts (it ends, note "converted"); any other live
-    subscription is a 409. Sends the payment receipt."""
+    subscription is a 409. Sends the payment receipt. `paid=False`: the provider runs a trial of its own first
+    (Stripe's `trialing`); its first renewal is the first payment (the funnel's `paid` step)."""
     now = now or timezone.now()
     period_start = period_start or now
     period_end = period_end or _add_interval(period_start, plan.interval)
@@ -159,38 +162,17 @@ def subscription_activate(
             if existing is not None:
                 return existing
             raise Conflict(ALREADY_SUBSCRIBED_MESSAGE, code=PaywallErrorCode.ALREADY_SUBSCRIBED) from None
-        event_write(subscription=sub, from_status="", source=source, actor=actor, note="paid subscription started")
-        _first_payment_record(subscription=sub, converted=live is not None, now=now)
+        note = "paid subscription started" if paid else PROVIDER_TRIAL_NOTE
+        event_write(subscription=sub, from_status="", source=source, actor=actor, note=note)
+        if paid:
+            funnel_first_payment_record(subscription=sub, converted=live is not None, now=now)
     _receipt_email(subscription=sub, period_end=period_end, receipt_key=receipt_key)
     return sub
 
 
-def _first_payment_record(*, subscription: Subscription, converted: bool, now: datetime) -> None:
-    """The funnel's `paid` step: the reader's first paid subscription ever (not a trial, not a gift)."""
-    earlier = (
-        Subscription.objects.filter(user_id=subscription.user_id, is_trial=False, is_comp=False)
-        .exclude(pk=subscription.pk)
-        .exists()
-    )
-    if not earlier:
-        funnel_event_record(
-            kind=FunnelEvent.Kind.PAID,
-            reader_key=f"u:{subscription.user_id}",
-            reader_kind="trial" if converted else "registered",
-            now=now,
-            attribute=True,
-        )
-
-
-def _ending_record(*, subscription: Subscription, kind: str, now: datetime) -> None:
-    """The funnel's `canceled` and `expired` steps."""
-    funnel_event_record(
-        kind=kind,
-        reader_key=f"u:{subscription.user_id}",
-        reader_kind="trial" if subscription.is_trial else "subscriber",
-        now=now,
-        attribute=True,
-    )
+def _first_renewal_after_provider_trial(sub: Subscription) -> bool:
+    events = SubscriptionEvent.objects.filter(subscription=sub)
+    return events.filter(note=PROVIDER_TRIAL_NOTE).exists() and not events.filter(note="renewed").exists()
 
 
 def _receipt_email(*, subscription: Subscription, period_end: datetime, receipt_key: str | None) -> None:
@@ -231,6 +213,8 @@ def subscription_renew(
         sub.current_period_end = period_end
         sub.past_due_since = None
         sub.save(update_fields=["status", "current_period_start", "current_period_end", "past_due_since", "updated_at"])
+        if _first_renewal_after_provider_trial(sub):
+            funnel_first_payment_record(subscription=sub, converted=True, now=now)
         event_write(subscription=sub, from_status=from_status, source=source, actor=actor, note="renewed")
     _receipt_email(subscription=sub, period_end=period_end, receipt_key=receipt_key)
     return sub
@@ -287,7 +271,7 @@ def _cancel_at_period_end_set(
         note = "cancel at period end" if cancel else "resumed"
         event = event_write(subscription=sub, from_status=sub.status, source=source, actor=actor, note=note)
         if cancel:
-            _ending_record(subscription=sub, kind=FunnelEvent.Kind.CANCELED, now=now)
+            funnel_subscription_end_record(subscription=sub, kind=FunnelEvent.Kind.CANCELED, now=now)
     if cancel:
         subscription_email(subscription=sub, template="canceled", key=f"sub:{sub.pk}:canceled:{event.pk}")
     return sub
@@ -341,7 +325,7 @@ def _subscription_end(
             fields.append("canceled_at")
         sub.save(update_fields=fields)
         event = event_write(subscription=sub, from_status=from_status, source=source, actor=actor, note=note)
-        _ending_record(subscription=sub, kind=to_status, now=now)
+        funnel_subscription_end_record(subscription=sub, kind=to_status, now=now)
     return sub, event
 
 
