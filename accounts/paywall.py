@@ -11,11 +11,10 @@ import logging
 
 from django.utils import timezone
 
-from paywall.models import FunnelEvent
 from paywall.readers import Reader, reader_token_from_request, reader_token_read
 from paywall.selectors import plan_display, subscription_entitlement, subscription_latest_get
 from paywall.services import meter_merge, meter_state
-from paywall.services.funnel import funnel_email_verified_record, funnel_event_record, funnel_reader_merge
+from paywall.services.funnel import funnel_email_verified_record, funnel_reader_merge, funnel_registration_record
 
 logger = logging.getLogger(__name__)
 

@@ -176,6 +176,15 @@ def funnel_subscription_end_record(*, subscription, kind: str, now: datetime | N
     )
 
 
+def funnel_registration_record(*, user, anon_id: str | None) -> FunnelEvent:
+    """The `registered` step, attributed to the last paywall the reader saw, in the arm of the anonymous reader who
+    registered (the arm whose policy asked them to); without an anonymous id, the account's arm."""
+    arm = experiment_arm_for(reader_key=f"a:{anon_id}") if anon_id else _LOOK_UP
+    return funnel_event_record(
+        kind=Kind.REGISTERED, reader_key=f"u:{user.pk}", reader_kind="anonymous", attribute=True, arm=arm
+    )
+
+
 def funnel_email_verified_record(*, user_id: int) -> FunnelEvent | None:
     """The `verified` step, once per account: a later change of address, verified again, is not a new step (while
     the first event is within retention)."""
