@@ -26,6 +26,17 @@ class ArticleListInputSerializer(serializers.Serializer):
 
 class ArticleDetailInputSerializer(serializers.Serializer):
     preview = serializers.CharField(required=False, max_length=500, help_text="Preview token from the admin.")
+    # Attribution for the revenue desk's funnel (read by paywall.readers.touch_from_request): what brought the
+    # reader to this article, as the frontend knows it. `referrer` may also come as the X-Client-Referrer header.
+    utm_source = serializers.CharField(required=False, max_length=100, help_text="Campaign source (funnel).")
+    utm_medium = serializers.CharField(required=False, max_length=100, help_text="Campaign medium (funnel).")
+    utm_campaign = serializers.CharField(required=False, max_length=100, help_text="Campaign name (funnel).")
+    referrer = serializers.CharField(
+        required=False,
+        max_length=2000,
+        help_text="The page the reader came from (a URL or a host; only the host is kept). Or the "
+        "X-Client-Referrer header.",
+    )
 
 
 class RelatedInputSerializer(serializers.Serializer):

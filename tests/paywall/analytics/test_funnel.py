@@ -243,3 +243,20 @@ def test_outside_a_transaction_the_event_is_one_statement_and_is_stored(settings
     assert not connection.in_atomic_block
     stored = FunnelEvent.objects.get()
     assert (stored.kind, stored.reader, stored.day) == (K.VERIFIED, f"u:{user.pk}", event.day)
+
+
+def test_a_stripe_trial_is_not_a_payment_until_its_first_paid_period(client, reader, fake_stripe, stripe_plan):
+    from tests.paywall.billing.test_stripe import checkout_completed
+    from tests.paywall.conftest import signed_post, stripe_event
+
+    remote = fake_stripe.subscription("sub_1", user_id=reader.pk, status="trialing")
+    assert signed_post(client, checkout_completed(reader)).json()["outcome"] == "activated"
+    assert not FunnelEvent.objects.filter(kind=K.PAID).exists()
+    invoice = {"id": "in_1", "object": "invoice", "subscription": "sub_1", "customer": "cus_test_1"}
+    for n in (1, 2):  # the trial ends with a payment, then a renewal
+        remote.update(status="active", current_period_start=remote["current_period_end"])
+        remote["current_period_end"] += 7 * 86400
+        response = signed_post(client, stripe_event("invoice.paid", invoice, event_id=f"evt_paid_{n}"))
+        assert response.json()["outcome"] == "renewed"
+    [paid] = FunnelEvent.objects.filter(kind=K.PAID)
+    assert (paid.reader, paid.reader_kind) == (f"u:{reader.pk}", "trial")
