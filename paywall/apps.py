@@ -7,11 +7,13 @@ class PaywallConfig(AppConfig):
 
     def ready(self) -> None:
         from django.conf import settings
+        from django.core.signals import request_finished
         from django.db.models.signals import post_delete, post_save
 
         from . import checks  # noqa: F401 - registers the billing system checks
         from .models import Experiment, ExperimentArm, MeterPolicy, Plan, SectionMeterRule
         from .selectors import meter_limits_forget, plan_offers_forget
+        from .services.funnel_buffer import funnel_buffer_on_request_finished
         from .signals import account_deleted_unlink_funnel
 
         # cache purge only: the paywall's cached list of offered plans
@@ -25,3 +27,5 @@ class PaywallConfig(AppConfig):
         # privacy: a deleted account's funnel events stop pointing to it
         uid = "paywall.funnel.account_deleted"
         post_delete.connect(account_deleted_unlink_funnel, sender=settings.AUTH_USER_MODEL, dispatch_uid=uid)
+        # the funnel's buffered events are written when a request ends with a batch older than a few seconds
+        request_finished.connect(funnel_buffer_on_request_finished, dispatch_uid="paywall.funnel.buffer")

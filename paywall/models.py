@@ -385,3 +385,13 @@ class FunnelDirtyDay(models.Model):
     reader merged into an account changes who counts once)."""
 
     day = models.DateField(unique=True)
+
+
+class FunnelAlias(models.Model):
+    """Events of `from_key` are `to_key`'s: an anonymous reader who registered or logged in (`a:` -> `u:`), or a
+    deleted account (`u:` -> a random `x:`, kept a day). The rollup rewrites events that arrive late (buffered in
+    another process when the merge ran), so a person still counts once."""
+
+    from_key = models.CharField(max_length=64, unique=True)
+    to_key = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -30,12 +30,14 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _clean_cache():
     from paywall.selectors import meter_limits_forget
+    from paywall.services.funnel_buffer import funnel_buffer_discard
 
     cache.clear()
     meter_limits_forget()
     yield
     cache.clear()
     meter_limits_forget()
+    funnel_buffer_discard()  # events a test buffered and did not write never reach the next one
 
 
 @pytest.fixture(autouse=True, scope="session")

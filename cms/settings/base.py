@@ -294,6 +294,10 @@ SEARCH_STATEMENT_TIMEOUT_MS = env.int("SEARCH_STATEMENT_TIMEOUT_MS", default=300
 PAYWALL_METER_RETENTION_DAYS = env.int("PAYWALL_METER_RETENTION_DAYS", default=30)
 # Raw funnel events (paywall.FunnelEvent) are purged after this many days; the daily aggregates stay.
 ANALYTICS_RETENTION_DAYS = env.int("ANALYTICS_RETENTION_DAYS", default=90)
+# The detail path's funnel events are buffered per process and written in batches (paywall/services/funnel_buffer.py):
+# at most this many events, at most this many seconds old. 1 writes each event at once.
+ANALYTICS_BUFFER_SIZE = env.int("ANALYTICS_BUFFER_SIZE", default=200)
+ANALYTICS_BUFFER_SECONDS = env.float("ANALYTICS_BUFFER_SECONDS", default=2.0)
 # Off trades durability for throughput: a PostgreSQL crash may forget the counted reads of its last ~0.6 s (those
 # readers get one more free article); see docs/deploy.md. On by default.
 PAYWALL_METER_SYNCHRONOUS_COMMIT = env.bool("PAYWALL_METER_SYNCHRONOUS_COMMIT", default=True)

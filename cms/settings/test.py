@@ -21,5 +21,7 @@ REST_FRAMEWORK = {
         "ghost": "100000/min",
     },
 }
+# No timer thread writing funnel events outside the test's transaction: tests flush (or roll up) explicitly.
+ANALYTICS_BUFFER_SECONDS = None
 MEDIA_ROOT = env.path("TEST_MEDIA_ROOT", default=str(BASE_DIR / "var" / "test-media"))
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}

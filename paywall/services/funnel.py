@@ -23,13 +23,14 @@ import secrets
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import connections, router, transaction
-from django.db.models import CharField, Count, Q, Value
+from django.db import transaction
+from django.db.models import CharField, Count, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.utils import timezone
 
-from ..models import FunnelDaily, FunnelDirtyDay, FunnelEvent, MeterPolicy, Subscription
+from ..models import FunnelAlias, FunnelDaily, FunnelDirtyDay, FunnelEvent, MeterPolicy, Subscription
 from ..readers import Reader, Touch
+from .funnel_buffer import funnel_buffer_add, funnel_buffer_flush
 from .policies import experiment_arm_for
 
 Kind = FunnelEvent.Kind
@@ -46,6 +47,7 @@ def _attribution_days() -> int:
 def funnel_last_touch(*, reader_key: str, now: datetime) -> dict:
     """The attribution of a conversion: the article and touch of the last paywall this reader saw within the
     policy's attribution window ({} when none)."""
+    funnel_buffer_flush()  # this process's paywalls first (another's are at most ANALYTICS_BUFFER_SECONDS late)
     since = now - timedelta(days=_attribution_days())
     row = (
         FunnelEvent.objects.filter(reader=reader_key, kind=Kind.PAYWALL, created_at__gte=since, created_at__lte=now)
@@ -67,13 +69,12 @@ def funnel_event_record(
     touch: Touch | None = None,
     attribute: bool = False,
     arm=_LOOK_UP,
+    buffered: bool = False,
 ) -> FunnelEvent:
     """Append one funnel event. `attribute=True` (conversions) takes the article and touch of the last paywall
     seen (see `funnel_last_touch`) instead of `article_id` / `touch`. `arm`: (experiment slug, arm name) or None;
-    by default the reader's arm now (`experiment_arm_for`).
-
-    One INSERT. Outside a transaction on PostgreSQL it is sent with `SET LOCAL synchronous_commit TO off` in the
-    same statement string when PAYWALL_METER_SYNCHRONOUS_COMMIT is off, like the counted read it follows."""
+    by default the reader's arm now (`experiment_arm_for`). `buffered=True` (the detail path): written in a batch
+    later (`funnel_buffer`); otherwise one INSERT now, in the caller's transaction."""
     now = now or timezone.now()
     if arm is _LOOK_UP:
         arm = experiment_arm_for(reader_key=reader_key, now=now)
@@ -93,24 +94,11 @@ def funnel_event_record(
         values.update({"article_id": None, **{name: "" for name in _TOUCH_FIELDS}})
         values.update(funnel_last_touch(reader_key=reader_key, now=now))
     event = FunnelEvent(**values)
-    connection = connections[router.db_for_write(FunnelEvent)]
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        _insert_async(connection, event)
+    if buffered:
+        funnel_buffer_add(event)
     else:
         event.save(force_insert=True)
     return event
-
-
-def _insert_async(connection, event: FunnelEvent) -> None:
-    fields = [f for f in FunnelEvent._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {FunnelEvent._meta.db_table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from the model
-    if not settings.PAYWALL_METER_SYNCHRONOUS_COMMIT:
-        sql = "SET LOCAL synchronous_commit TO off; " + sql
-    params = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 def funnel_detail_record(*, reader: Reader, article, decision, now: datetime | None = None) -> FunnelEvent | None:
@@ -135,6 +123,7 @@ def funnel_detail_record(*, reader: Reader, article, decision, now: datetime | N
         code=code,
         touch=reader.touch,
         arm=arm,
+        buffered=True,
     )
 
 
@@ -197,19 +186,26 @@ def funnel_email_verified_record(*, user_id: int) -> FunnelEvent | None:
 def funnel_reader_merge(*, anon_id: str, user) -> int:
     """An anonymous reader registered or logged in: their events become the account's, so that a person counts
     once. The days touched are recomputed by the next rollup. Returns the number of events moved."""
-    anon_key = f"a:{anon_id}"
+    return _rekey(from_key=f"a:{anon_id}", to_key=f"u:{user.pk}")
+
+
+def _rekey(*, from_key: str, to_key: str) -> int:
+    """Events of `from_key` become `to_key`'s, now and (through the alias, at the next rollups) when they arrive
+    late from another process's buffer."""
+    funnel_buffer_flush()
     with transaction.atomic():
-        days = list(FunnelEvent.objects.filter(reader=anon_key).values_list("day", flat=True).distinct())
-        if not days:
-            return 0
-        moved = FunnelEvent.objects.filter(reader=anon_key).update(reader=f"u:{user.pk}")
+        FunnelAlias.objects.update_or_create(from_key=from_key, defaults={"to_key": to_key})
+        FunnelAlias.objects.filter(to_key=from_key).update(to_key=to_key)  # one hop, always
+        days = list(FunnelEvent.objects.filter(reader=from_key).values_list("day", flat=True).distinct())
+        moved = FunnelEvent.objects.filter(reader=from_key).update(reader=to_key)
         FunnelDirtyDay.objects.bulk_create([FunnelDirtyDay(day=d) for d in days], ignore_conflicts=True)
     return moved
 
 
 def funnel_reader_forget(*, user_id: int) -> int:
-    """An account was deleted: its events keep counting under a random key that links to no one."""
-    return FunnelEvent.objects.filter(reader=f"u:{user_id}").update(reader=f"x:{secrets.token_hex(16)}")
+    """An account was deleted: its events keep counting under a random key that links to no one. (The alias that
+    catches its late events is deleted by the rollup after a day.)"""
+    return _rekey(from_key=f"u:{user_id}", to_key=f"x:{secrets.token_hex(16)}")
 
 
 # --- the rollup ---------------------------------------------------------------------------------------------------
@@ -266,6 +262,17 @@ def funnel_day_rollup(*, day: date, now: datetime | None = None) -> int:
     return len(rows)
 
 
+def _aliases_apply(*, since: date, now: datetime) -> int:
+    """Rewrite recent events of merged or deleted readers that arrived after the merge; drop the aliases of deleted
+    accounts after a day, and the others after ANALYTICS_RETENTION_DAYS."""
+    aliases = FunnelAlias.objects.all()
+    late = FunnelEvent.objects.filter(day__gte=since, reader__in=aliases.values("from_key"))
+    moved = late.update(reader=Subquery(aliases.filter(from_key=OuterRef("reader")).values("to_key")[:1]))
+    aliases.filter(from_key__startswith="u:", created_at__lt=now - timedelta(days=1)).delete()
+    aliases.filter(created_at__lt=now - timedelta(days=settings.ANALYTICS_RETENTION_DAYS)).delete()
+    return moved
+
+
 def funnel_rollup(*, now: datetime | None = None) -> dict:
     """The beat job: recompute today's and yesterday's aggregates and those of the days a merge changed, then
     purge raw events older than ANALYTICS_RETENTION_DAYS. Running it again gives the same figures; a day whose raw
@@ -273,6 +280,8 @@ def funnel_rollup(*, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     today = timezone.localdate(now)
     cutoff = today - timedelta(days=settings.ANALYTICS_RETENTION_DAYS)
+    funnel_buffer_flush()  # this process's own (web processes write theirs within ANALYTICS_BUFFER_SECONDS)
+    _aliases_apply(since=today - timedelta(days=1), now=now)
     dirty = list(FunnelDirtyDay.objects.values_list("id", "day"))
     days = {today, today - timedelta(days=1)} | {d for _, d in dirty if d >= cutoff}
     rows = sum(funnel_day_rollup(day=d, now=now) for d in sorted(days))
