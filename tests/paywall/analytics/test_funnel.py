@@ -288,3 +288,8 @@ def test_a_stripe_trial_is_not_a_payment_until_its_first_paid_period(client, rea
         assert response.json()["outcome"] == "renewed"
     [paid] = FunnelEvent.objects.filter(kind=K.PAID)
     assert (paid.reader, paid.reader_kind) == (f"u:{reader.pk}", "trial")
+
+
+def test_events_hold_no_personal_data():
+    names = {f.name for f in FunnelEvent._meta.get_fields()}
+    assert not {n for n in names if any(word in n for word in ("email", "ip", "user", "name", "agent"))}
