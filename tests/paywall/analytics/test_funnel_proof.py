@@ -41,12 +41,11 @@ class Person:
 
     def __init__(self, world, name: str, arm: ExperimentArm | None, source: str):
         self.world, self.name, self.source = world, name, source
-        self.anon_id, token = reader_token_issue()
+        self.anon_id, token = _anonymous_in(arm)
         self.headers = {"HTTP_X_READER_TOKEN": token, "REMOTE_ADDR": f"198.51.100.{len(world.people) + 1}"}
         self.user, self.access = None, None
-        if arm is not None:  # the arm the experiment gives this reader (see `_arm_of` below)
-            ExperimentAssignment.objects.create(experiment=arm.experiment, arm=arm, reader_key=f"a:{self.anon_id}")
         self.arm = experiment_arm_for(reader_key=f"a:{self.anon_id}")
+        assert self.arm == ((arm.experiment.slug, arm.name) if arm else None)
 
     def read(self, article, *, graphql: bool = False) -> str:
         query = f"?utm_source={self.source}" if self.source else ""
@@ -104,6 +103,22 @@ class Person:
         assert response.status_code == 200 and response.json()["outcome"] == "activated", response.content
 
 
+def _anonymous_in(arm: ExperimentArm | None) -> tuple[str, str]:
+    """A new anonymous reader (id, token) whom the experiment puts in `arm` (None: outside it). Arms are a stable hash
+    of the reader id, so new ids are drawn until one lands there; an assignment row decides it where arms are
+    stored rather than hashed."""
+    for _ in range(200):
+        anon_id, token = reader_token_issue()
+        key = f"a:{anon_id}"
+        if arm is not None and experiment_arm_for(reader_key=key) is None:
+            ExperimentAssignment.objects.create(experiment=arm.experiment, arm=arm, reader_key=key)
+        wanted = (arm.experiment.slug, arm.name) if arm else None
+        if experiment_arm_for(reader_key=key) == wanted:
+            return anon_id, token
+        ExperimentAssignment.objects.filter(reader_key=key).delete()
+    raise AssertionError(f"no reader id lands in {arm}")
+
+
 class World:
     def __init__(self, api_client, client, settings, fake_stripe):
         self.client, self.django_client, self.settings, self.fake_stripe = api_client, client, settings, fake_stripe
@@ -128,15 +143,15 @@ def _experiment():
     experiment = Experiment.objects.create(
         slug="wall-test", name="Wall test", start_at=timezone.now() - timedelta(days=1)
     )
-    control = ExperimentArm.objects.create(experiment=experiment, name="control", is_control=True, share=50)
-    strict = ExperimentArm.objects.create(experiment=experiment, name="strict", share=50, ordering=1)
+    control = ExperimentArm.objects.create(experiment=experiment, name="control", is_control=True, share=45)
+    strict = ExperimentArm.objects.create(experiment=experiment, name="strict", share=45, ordering=1)
     return experiment, control, strict
 
 
 def _drive(world: World, control: ExperimentArm, strict: ExperimentArm) -> None:
     c = [world.person(f"c{i}", control, "newsletter") for i in range(6)]
     s = [world.person(f"s{i}", strict, "twitter") for i in range(6)]
-    outside = [world.person(f"o{i}", None, "") for i in range(2)]
+    outside = [world.person(f"o{i}", None, "") for i in range(2)]  # the 10% of traffic outside the arms
 
     c[0].read(world.articles[0])  # reads one article and leaves
     for person in c[1:]:
