@@ -171,13 +171,13 @@ def test_deleting_an_account_unlinks_its_events_and_keeps_the_counts(reader):
 def test_rollup_is_idempotent_and_counts_distinct_readers_per_dimension():
     a1, a2 = ArticleFactory(), ArticleFactory()
     exp = Experiment.objects.create(slug="wall", name="Wall", start_at=timezone.now() - timedelta(days=1))
-    arm = ExperimentArm.objects.create(experiment=exp, name="b", share=50)
-    ExperimentAssignment.objects.create(experiment=exp, arm=arm, reader_key="a:1")
+    arm = ExperimentArm.objects.create(experiment=exp, name="b", share=0)  # only the stored assignment below
+    ExperimentAssignment.objects.create(experiment=exp, arm=arm, reader_key="u:1")
     rec = funnel_event_record
-    rec(kind=K.READ, reader_key="a:1", article_id=a1.pk, touch=None)
-    rec(kind=K.READ, reader_key="a:1", article_id=a2.pk)
-    rec(kind=K.PAYWALL, reader_key="a:1", article_id=a2.pk, code="meter_exhausted")
-    rec(kind=K.READ, reader_key="a:2", article_id=a1.pk, arm=None)
+    rec(kind=K.READ, reader_key="u:1", article_id=a1.pk, touch=None)
+    rec(kind=K.READ, reader_key="u:1", article_id=a2.pk)
+    rec(kind=K.PAYWALL, reader_key="u:1", article_id=a2.pk, code="meter_exhausted")
+    rec(kind=K.READ, reader_key="u:2", article_id=a1.pk)
     first = funnel_rollup_task()
     snapshot = sorted(FunnelDaily.objects.values_list("dimension", "key", "readers", "paywall_shown", "counted_reads"))
     second = funnel_rollup_task()
