@@ -192,3 +192,25 @@ def test_the_schema_documents_both_operations(api_client):
     assert set(funnel["responses"]["200"]["content"]) == {"application/json", "text/csv"}
     assert {"400", "401", "403"} <= set(funnel["responses"])
     assert "/api/v1/analytics/experiments/{slug}/" in schema["paths"]
+
+
+def test_staff_give_a_key_the_analytics_scope_in_the_admin_and_cannot_change_it_later(client, django_user_model):
+    from accounts.models import ApiKey
+
+    boss = django_user_model.objects.create_superuser(email="boss@example.com", password="x-admin-pass-1")
+    client.force_login(boss)
+    response = client.post("/admin/accounts/apikey/add/", {"name": "Desk tools", "scopes": ["analytics"]}, follow=True)
+    assert response.status_code == 200
+    key = ApiKey.objects.get(name="Desk tools")
+    assert key.scopes == ["analytics"]
+    client.post(f"/admin/accounts/apikey/{key.pk}/change/", {"name": "Desk tools", "scopes": []})
+    key.refresh_from_db()
+    assert key.scopes == ["analytics"]  # a key is immutable once created: revoke it and create another
+
+
+def test_an_unknown_scope_is_refused_naming_scopes():
+    from cms.core.exceptions import ApplicationError
+
+    with pytest.raises(ApplicationError) as caught:
+        api_key_create(name="Bad", scopes=["admin"])
+    assert caught.value.field == "scopes"
