@@ -20,11 +20,30 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def pytest_collection_modifyitems(config, items):
-    """Under CI a missing service is a failure, never a skip: the services must be configured."""
+    """Under CI a missing service is a failure, never a skip: the services must be configured.
+
+    Every transactional test restores the data of the data migrations (groups, plans, content types) with a
+    serialized rollback. Mixing both kinds breaks in an order-dependent way: a transactional test's flush without
+    it re-creates the content types under new ids, and the next serialized test then fails to load its copy
+    ("duplicate key ... django_content_type"). With it on every one, no flush re-creates them."""
     if IN_CI:
         db = settings.DATABASES["default"]["ENGINE"]
         if "postgresql" not in db or not settings.REDIS_URL:
             raise pytest.UsageError("CI=true requires DATABASE_URL (PostgreSQL) and REDIS_URL to be set.")
+    for item in items:
+        _serialized_rollback_if_transactional(item)
+
+
+_TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server"}
+
+
+def _serialized_rollback_if_transactional(item) -> None:
+    marker = item.get_closest_marker("django_db")
+    kwargs = dict(marker.kwargs) if marker else {}
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if not (kwargs.get("transaction") or fixtures & _TRANSACTIONAL_FIXTURES) or kwargs.get("serialized_rollback"):
+        return
+    item.add_marker(pytest.mark.django_db(**{**kwargs, "transaction": True, "serialized_rollback": True}), append=False)
 
 
 @pytest.fixture(autouse=True)

@@ -53,7 +53,7 @@ def page(chromium_path, monkeypatch):
         browser.close()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the groups and plans of data migrations
+@pytest.mark.django_db(transaction=True)  # serialized rollback (tests/conftest.py): keeps the groups and plans
 def test_editor_writes_and_publishes_an_article_with_credit_and_source(live_server, page, tmp_path):
     # given an editor and a section
     from django.contrib.auth.models import Group

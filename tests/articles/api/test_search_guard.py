@@ -48,7 +48,7 @@ def test_a_server_side_frontend_with_an_api_key_is_not_held_to_the_search_rate(a
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="statement_timeout is PostgreSQL's")
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # autocommit, as requests run in production
+@pytest.mark.django_db(transaction=True)  # autocommit, as requests run in production
 def test_a_search_over_its_time_answers_503_naming_search(api_client, settings, monkeypatch):
     from articles import selectors
 
@@ -77,7 +77,7 @@ def test_a_search_over_its_time_answers_503_naming_search(api_client, settings, 
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="statement_timeout is PostgreSQL's")
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_graphql_search_over_its_time_is_an_error_naming_search(graphql_client, settings, monkeypatch):
     from django.db.models import Func
 
