@@ -280,6 +280,28 @@ class MeterDailyStat(models.Model):
         ordering = ["-day"]
 
 
+class MeterUsageStat(models.Model):
+    """The meter distribution of one period: how many readers of a kind ("anonymous" or "registered") ended it with
+    `used` counted reads, and how many of those met the wall (a paywall hit). Recomputed from the raw MeterPeriod
+    rows by the nightly close while they are kept; afterwards the stored figures stay (the revenue desk reads them)."""
+
+    class Kind(models.TextChoices):
+        ANONYMOUS = "anonymous"
+        REGISTERED = "registered"
+
+    period = models.DateField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    used = models.PositiveIntegerField()
+    readers = models.PositiveIntegerField(default=0)
+    walled = models.PositiveIntegerField(default=0, help_text="Readers among them who met the wall.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["period", "kind", "used"], name="meter_usage_stat_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.kind} used {self.used}: {self.readers}"
+
+
 class ProviderEvent(models.Model):
     """Every webhook event a billing provider sent us, recorded once (unique by provider + event id) BEFORE it is
     processed, in the same transaction as the processing: a replayed or concurrent duplicate hits the unique

@@ -5,6 +5,7 @@ backoff (jittered, at most ten minutes apart); any other error is a bug and is n
 from celery import shared_task
 from django.db import OperationalError
 
+from .desk.usage import meter_usage_close
 from .services import meter_periods_close, subscription_sweep
 from .services.funnel import funnel_rollup
 
@@ -36,3 +37,10 @@ def funnel_rollup_task() -> dict:
     """Roll the funnel's raw events up into the daily aggregates (every five minutes) and purge old raw events.
     Idempotent: see `funnel_rollup`."""
     return funnel_rollup()
+
+
+@shared_task(name="paywall.meter_usage_close", **RETRY)
+def meter_usage_close_task() -> dict:
+    """Store the meter distribution of the finished periods (the revenue desk's). Idempotent: see
+    `meter_usage_close`."""
+    return meter_usage_close()

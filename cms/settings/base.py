@@ -134,6 +134,8 @@ CELERY_BEAT_SCHEDULE = {
     "articles.publish_scheduled": {"task": "articles.publish_scheduled", "schedule": 60.0},
     # Local midnight in the publisher's zone (CELERY_TIMEZONE = TIME_ZONE); a few minutes later as a safety net.
     "paywall.meter_reset": {"task": "paywall.meter_reset", "schedule": crontab(minute="0,15", hour="0")},
+    # The meter distribution of the finished periods (the revenue desk's), after the reset; long before the purge.
+    "paywall.meter_usage_close": {"task": "paywall.meter_usage_close", "schedule": crontab(minute="5,20", hour="0")},
     "paywall.subscription_sweep": {"task": "paywall.subscription_sweep", "schedule": crontab(minute="*/10")},
     "articles.comment_digest": {"task": "articles.comment_digest", "schedule": crontab(minute=0, hour=7)},
     "accounts.tokens_flush": {"task": "accounts.tokens_flush", "schedule": crontab(minute=30, hour=3)},
