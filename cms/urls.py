@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from cms.core.views import healthz, livez, readyz
+from paywall.admin_desk import revenue_desk_view
 
 # the product's name, not "Django administration"
 admin.site.site_header = "Masthead"
@@ -26,6 +27,8 @@ urlpatterns = [
         r"^admin/articles/(?P<page>webhook(endpoint|delivery)/.*)$",
         RedirectView.as_view(url="/admin/webhooks/%(page)s", query_string=True),
     ),
+    # the revenue desk: an admin page of its own, not a model's (admin_view: staff only, the login page otherwise)
+    path("admin/revenue-desk/", admin.site.admin_view(revenue_desk_view), name="revenue_desk"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
