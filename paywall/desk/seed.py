@@ -9,12 +9,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article
 
-from ..models import Experiment, ExperimentArm, FunnelDaily, MeterUsageStat
+from ..models import Experiment, ExperimentArm, FunnelDaily, MeterUsageStat, Plan, Subscription
 
 SOURCES = (  # (key, share of readers, conversion lift)
     ("(direct)", 0.34, 1.3),
@@ -172,3 +174,37 @@ def analytics_seed(
 def analytics_seeded_days(*, start: date, end: date) -> int:
     """How many days of `start`..`end` already hold funnel aggregates."""
     return FunnelDaily.objects.filter(day__gte=start, day__lte=end, dimension=FunnelDaily.Dimension.TOTAL).count()
+
+
+SUBSCRIBER_DOMAIN = "seed.invalid"
+
+
+def analytics_subscribers_seed(*, count: int, now: datetime | None = None, batch: int = 5000) -> int:
+    """Make sure `count` generated paying subscribers exist (accounts `seed-<n>@seed.invalid`, unusable passwords,
+    an active subscription each on the active plans in turn, paid periods ending within a plan interval), so the
+    revenue by plan is read at a realistic size. Idempotent: only the missing ones are created. Returns how many."""
+    now = now or timezone.now()
+    User = get_user_model()
+    plans = list(Plan.objects.filter(active=True).order_by("ordering", "amount"))
+    have = User.objects.filter(email__endswith=f"@{SUBSCRIBER_DOMAIN}").count()
+    if not plans or have >= count:
+        return 0
+    password = make_password(None)
+    created = 0
+    for first in range(have, count, batch):
+        numbers = range(first, min(first + batch, count))
+        with transaction.atomic():
+            users = User.objects.bulk_create(
+                [User(email=f"seed-{n}@{SUBSCRIBER_DOMAIN}", password=password, email_verified_at=now)
+                 for n in numbers]
+            )  # fmt: skip
+            Subscription.objects.bulk_create(
+                [
+                    Subscription(user=user, plan=plans[n % len(plans)], status=Subscription.Status.ACTIVE,
+                                 provider="seed", current_period_start=now - timedelta(days=n % 7),
+                                 current_period_end=now + timedelta(days=1 + n % 6))
+                    for n, user in zip(numbers, users, strict=True)
+                ]
+            )  # fmt: skip
+        created += len(users)
+    return created

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
-from paywall.desk.seed import analytics_seed, analytics_seeded_days
+from paywall.desk.seed import analytics_seed, analytics_seeded_days, analytics_subscribers_seed
 
 
 class Command(BaseCommand):
@@ -25,14 +25,18 @@ class Command(BaseCommand):
         parser.add_argument("--events-per-day", type=int, default=1_000_000, help="Traffic (default 1,000,000).")
         parser.add_argument("--replace", action="store_true", help="Overwrite days that already hold aggregates.")
         parser.add_argument("--no-experiment", action="store_true", help="Do not seed the finished experiment.")
+        parser.add_argument(
+            "--subscribers", type=int, default=0, help="Generated paying subscribers to have (default 0; idempotent)."
+        )
         parser.add_argument("--seed", type=int, default=16, help="Random seed (the same seed, the same figures).")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
-    def handle(self, *args, days, events_per_day, replace, no_experiment, seed, no_progress, verbosity, **options):
+    def handle(self, *args, days, events_per_day, replace, no_experiment, subscribers, seed, no_progress, verbosity,
+               **options):  # fmt: skip
         if not 1 <= days <= 3660:
             raise CommandError("--days must be between 1 and 3660.")
-        if events_per_day < 0:
-            raise CommandError("--events-per-day must be 0 or more.")
+        if events_per_day < 0 or subscribers < 0:
+            raise CommandError("--events-per-day and --subscribers must be 0 or more.")
         end = timezone.localdate()
         start = end - timedelta(days=days - 1)
         existing = analytics_seeded_days(start=start, end=end)
@@ -50,6 +54,7 @@ class Command(BaseCommand):
                 seed=seed,
                 progress=bar.update,
             )
+        made = analytics_subscribers_seed(count=subscribers)
         if verbosity == 0:
             return
         out, t = self.stdout.write, summary.totals
@@ -60,6 +65,8 @@ class Command(BaseCommand):
             f"{t.get('registered', 0):,}  trials {t.get('trials', 0):,}  paid {t.get('paid', 0):,}  counted reads "
             f"{t.get('counted_reads', 0):,}"
         )
+        if subscribers:
+            out(f"  paying subscribers: {made} created now ({subscribers} generated in all, @seed.invalid)")
         if summary.experiment:
             out(f"  experiment: {summary.experiment} (finished; changes nobody's meter)")
         out("  then: /admin/revenue-desk/?from=" + start.isoformat() + "&to=" + end.isoformat())

@@ -58,7 +58,20 @@ def test_seeded_days_are_not_overwritten_unless_asked_and_the_same_seed_gives_th
     assert after == before
 
 
-@pytest.mark.parametrize("options, message", [({"days": 0}, "--days"), ({"events_per_day": -1}, "--events-per-day")])
+def test_generated_subscribers_pay_and_are_not_created_twice():
+    from paywall.desk.selectors import revenue_by_plan
+
+    paying_before = revenue_by_plan(now=timezone.now()).paying
+    output = _seed(days=1, events_per_day=10, subscribers=7)
+    assert "paying subscribers: 7 created now" in output
+    _seed(days=1, events_per_day=10, subscribers=7, replace=True)
+    assert revenue_by_plan(now=timezone.now()).paying == paying_before + 7
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [({"days": 0}, "--days"), ({"events_per_day": -1}, "--events-per-day"), ({"subscribers": -1}, "--subscribers")],
+)
 def test_bad_options_are_refused(options, message):
     with pytest.raises(CommandError, match=message):
         _seed(**options)
