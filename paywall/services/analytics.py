@@ -41,7 +41,8 @@ RATE_NAMES = (
 INTERVAL_STEPS = ("paywall_shown", "registered", "paid")
 METHOD = (
     "95% intervals: Wilson score. Probability to beat the control: Beta-Binomial posterior with uniform Beta(1, 1) "
-    "priors, P(arm rate > control rate), exact closed form."
+    "priors, P(arm rate > control rate), exact closed form (normal approximation of the posteriors above 5,000 "
+    "conversions and 5,000 non-conversions per arm)."
 )
 
 
