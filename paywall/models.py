@@ -281,9 +281,10 @@ class MeterDailyStat(models.Model):
 
 
 class MeterUsageStat(models.Model):
-    """The meter distribution of one period: how many readers of a kind ("anonymous" or "registered") ended it with
-    `used` counted reads, and how many of those met the wall (a paywall hit). Recomputed from the raw MeterPeriod
-    rows by the nightly close while they are kept; afterwards the stored figures stay (the revenue desk reads them)."""
+    """The meter distribution of one local day (`period`, as MeterPeriod's): how many readers of a kind ("anonymous"
+    or "registered") had `used` counted reads of the main allowance that day, and how many of those met the wall (a
+    paywall hit). Recomputed from the raw MeterPeriod rows by the nightly close while they are kept; afterwards the
+    stored figures stay (the revenue desk reads them)."""
 
     class Kind(models.TextChoices):
         ANONYMOUS = "anonymous"

@@ -96,7 +96,9 @@ class UsageBucket:
 
 @dataclass
 class MeterDistribution:
-    """For each reader kind, how many reader-periods ended with 0, 1, 2 ... counted reads, and how many met the wall."""
+    """For each reader kind, how many reader-days had 0, 1, 2 ... counted reads of the main allowance, and how many
+    of them met the wall. The meter stores a row per reader and local day (`MeterPeriod.period`), whatever the
+    window: with the daily window a row is the whole allowance; with a longer one, that day's share of it."""
 
     kinds: dict[str, list[UsageBucket]]
     readers: dict[str, int]
@@ -109,9 +111,9 @@ class MeterDistribution:
 
 
 def meter_distribution(*, start: date, end: date, today: date) -> MeterDistribution:
-    """The meter distribution of the periods starting between `start` and `end` (inclusive): the stored close
-    (`MeterUsageStat`) of the periods before `today`, and the live raw rows of the periods from `today` on (the
-    close has not run on them yet). Two queries, whatever the range."""
+    """The meter distribution of the local days `start`..`end` (inclusive): the stored close (`MeterUsageStat`) of
+    the days before `today`, and the live raw rows of today (the close has not run on it yet). Two queries,
+    whatever the range."""
     counts: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
     closed = (
         MeterUsageStat.objects.filter(period__gte=start, period__lte=end, period__lt=today)
@@ -140,10 +142,11 @@ def meter_distribution(*, start: date, end: date, today: date) -> MeterDistribut
 def meter_usage_rows(*, periods):
     """The meter distribution of raw MeterPeriod rows, grouped by period, reader kind and `used`: dicts with
     `period, kind, used, readers, walled`. The kind is read from the reader key ("a:<id>" anonymous, "u:<id>" an
-    account)."""
+    account); a section's own allowance (a key with a "#s<section>" suffix) is counted apart and left out here."""
     anonymous = Q(reader_key__startswith="a:")
     grouped = (
-        periods.values("period", "used")
+        periods.exclude(reader_key__contains="#")
+        .values("period", "used")
         .annotate(
             anon=Count("id", filter=anonymous),
             anon_walled=Count("id", filter=anonymous & Q(paywall_hits__gt=0)),

@@ -72,7 +72,7 @@ def test_the_nightly_close_stores_the_distribution_and_is_idempotent(settings):
     _period("a:3", yesterday, 1)
     _period("u:1", yesterday, 5, hits=1)
     _period("a:4", today, 2)  # today's period is still open: not closed
-
+    _period("a:1#s7", yesterday, 2)  # a section's own allowance, counted apart: not the main allowance
     first = meter_usage_close()
     second = meter_usage_close()
 
