@@ -25,7 +25,7 @@ def _artifact_dir() -> Path:
     return folder
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the live server reads the seeded rows
+@pytest.mark.django_db(transaction=True)  # the live server reads the seeded rows from its own connection
 def test_the_desk_renders_the_funnel_and_an_experiment_offline(live_server, offline_page, analyst, desk_day):  # noqa: F811
     browser = offline_page
     # given a week of figures: the known day (1000 readers ... 5 paid) and six quieter days before it
