@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from cms.core.models import IssuedKey
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -71,37 +73,21 @@ class User(AbstractBaseUser, PermissionsMixin):
 API_KEY_SCOPES = ("analytics",)  # rights an API key may be given beyond reading content
 
 
-class ApiKey(models.Model):
+class ApiKey(IssuedKey):
     """A key for a server-side frontend (SSR site, newsletter renderer): higher rate limits, never a reader.
 
     Only a SHA-256 digest of the key is stored; the raw key (`mh_<prefix>_<secret>`) is shown once at creation.
     """
 
-    name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=12, unique=True, editable=False)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_by = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
-    )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
     scopes = models.JSONField(
         default=list,
         blank=True,
         help_text='Rights beyond reading content, e.g. ["analytics"] (the revenue desk API). Empty: content only.',
     )
 
-    class Meta:
+    class Meta(IssuedKey.Meta):
         verbose_name = "API key"
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None
 
     def has_scope(self, scope: str) -> bool:
         return scope in (self.scopes or ())

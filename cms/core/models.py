@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 
 
 class TimeStampedModel(models.Model):
@@ -7,6 +8,31 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class IssuedKey(models.Model):
+    """A secret key issued by staff (REST API keys, Ghost Content API keys): only a SHA-256 digest is stored, the raw
+    key is shown once; keys are never deleted, only revoked. Subclasses declare `prefix` (its length differs)."""
+
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
 
 
 class OutboundEmail(TimeStampedModel):
