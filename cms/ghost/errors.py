@@ -12,9 +12,18 @@ from django.http import JsonResponse
 
 
 class GhostError(Exception):
+    """Ghost's base error; each subclass is named after Ghost's error type and declares its status and message:
+    `class NotFoundError(GhostError, status=404, message="...")`."""
+
     type = "InternalServerError"
     status = 500
     default_message = "The server has encountered an error."
+
+    def __init_subclass__(cls, *, status: int, message: str, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.type = cls.__name__
+        cls.status = status
+        cls.default_message = message
 
     def __init__(
         self,
@@ -24,8 +33,8 @@ class GhostError(Exception):
         code: str | None = None,
         prop: str | None = None,
     ):
-        super().__init__(message or self.default_message)
         self.message = message or self.default_message
+        super().__init__(self.message)
         self.context = context
         self.code = code
         self.property = prop
@@ -44,50 +53,34 @@ class GhostError(Exception):
         }
 
 
-class NotFoundError(GhostError):
-    type = "NotFoundError"
-    status = 404
-    default_message = "Resource not found error, cannot read resource."
+class NotFoundError(GhostError, status=404, message="Resource not found error, cannot read resource."):
+    pass
 
 
-class TooManyRequestsError(GhostError):
-    type = "TooManyRequestsError"
-    status = 429
-    default_message = "Too many requests."
-
+class TooManyRequestsError(GhostError, status=429, message="Too many requests."):
     def __init__(self, message: str | None = None, *, retry_after: int, **kwargs):
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
 
 
-class BadRequestError(GhostError):
-    type = "BadRequestError"
-    status = 400
-    default_message = "The request could not be understood."
+class BadRequestError(GhostError, status=400, message="The request could not be understood."):
+    pass
 
 
-class ValidationError(GhostError):
-    type = "ValidationError"
-    status = 422
-    default_message = "The request failed validation."
+class ValidationError(GhostError, status=422, message="The request failed validation."):
+    pass
 
 
-class NoPermissionError(GhostError):
-    type = "NoPermissionError"
-    status = 403
-    default_message = "You do not have permission to perform this request."
+class NoPermissionError(GhostError, status=403, message="You do not have permission to perform this request."):
+    pass
 
 
-class UnauthorizedError(GhostError):
-    type = "UnauthorizedError"
-    status = 401
-    default_message = "Unknown Content API Key"
+class UnauthorizedError(GhostError, status=401, message="Unknown Content API Key"):
+    pass
 
 
-class MethodNotAllowedError(GhostError):
-    type = "MethodNotAllowedError"
-    status = 405
-    default_message = "Method not allowed for resource."
+class MethodNotAllowedError(GhostError, status=405, message="Method not allowed for resource."):
+    pass
 
 
 def error_response(error: GhostError) -> JsonResponse:
