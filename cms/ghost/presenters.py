@@ -1,8 +1,8 @@
 """Ghost 5/6 shapes for Masthead's objects: posts, pages, authors, tags (sections and tags), settings, tiers.
 
-The presenters never decide access: a post is shaped from the HTML the view chose with the paywall's decision
-(`paywall.services.article_body_for`), and every derived text (plaintext, excerpt) is computed from that HTML only,
-so a paid sentence can only appear where the full body was granted.
+The presenters never decide access: a post is shaped from the HTML that the caller's paywall decision allows
+(`post_shape_for`, through `paywall.services.article_body_for`), and every derived text (plaintext, excerpt) is
+computed from that HTML only, so a paid sentence can only appear where the full body was granted.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from django.conf import settings
 from articles.presenters import author_avatar, author_links, image_url
 from articles.services.html import html_to_text
 from cms.core.links import site_base
+from paywall.services import article_body_for
 
 from . import ids
 
@@ -149,42 +150,64 @@ def post_authors(article) -> list[dict]:
     return [author_shape(link.author) for link in getattr(article, "ordered_article_authors", [])]
 
 
-def post_shape(
-    article, *, html: str, granted: bool, include: frozenset[str], fields: tuple[str, ...], formats: tuple[str, ...]
+def post_shape_for(article, *, decision, params) -> dict:
+    """`post_shape` for one reader: the HTML is what the caller's paywall decision allows (`article_body_for`)."""
+    html, _ = article_body_for(article=article, decision=decision)
+    return post_shape(
+        article,
+        html=html,
+        granted=decision.granted,
+        include=params.include,
+        fields=params.fields,
+        formats=params.formats,
+    )
+
+
+def _entry_shape(
+    entry,
+    *,
+    kind: str,
+    html: str,
+    image,
+    custom_excerpt: str,
+    formats: tuple[str, ...],
+    visibility: str,
+    access: bool,
+    comments: bool,
+    url: str,
+    canonical_url: str | None,
 ) -> dict:
-    """A Ghost post. `html` is what the reader may see (the full body only when `granted`); plaintext and excerpt
-    are derived from it, never from the full body."""
-    image = article.hero_image if article.hero_image_id else None
-    text = html_to_text(html)
+    """What posts and pages share (Ghost gives both the same fields). `html` is what the reader may see; the excerpt
+    and plaintext come from it."""
     data = {
-        "id": ids.ghost_id(ids.POST, article.pk),
-        "uuid": ids.ghost_uuid(ids.POST, article.pk),
-        "title": article.title,
-        "slug": article.slug,
-        "comment_id": ids.ghost_id(ids.POST, article.pk),
+        "id": ids.ghost_id(kind, entry.pk),
+        "uuid": ids.ghost_uuid(kind, entry.pk),
+        "title": entry.title,
+        "slug": entry.slug,
+        "comment_id": ids.ghost_id(kind, entry.pk),
         "feature_image": _image_url(image),
         "feature_image_alt": (image.alt or None) if image else None,
         "feature_image_caption": (image.caption or None) if image else None,
         "featured": False,
-        "visibility": VISIBILITY.get(article.access_level, "paid"),
-        "access": granted,
-        "comments": True,
-        "created_at": iso(article.created_at),
-        "updated_at": iso(article.updated_at),
-        "published_at": iso(article.published_at),
-        "custom_excerpt": article.dek or None,
-        "excerpt": excerpt_from(custom=article.dek, text=text),
-        "reading_time": reading_time(article.body),
-        "url": post_url(article),
-        "canonical_url": article.source_url or None,
+        "visibility": visibility,
+        "access": access,
+        "comments": comments,
+        "created_at": iso(entry.created_at),
+        "updated_at": iso(entry.updated_at),
+        "published_at": iso(entry.published_at),
+        "custom_excerpt": custom_excerpt or None,
+        "excerpt": excerpt_from(custom=custom_excerpt, text=html_to_text(html)),
+        "reading_time": reading_time(entry.body),
+        "url": url,
+        "canonical_url": canonical_url,
         "og_image": None,
         "og_title": None,
         "og_description": None,
         "twitter_image": None,
         "twitter_title": None,
         "twitter_description": None,
-        "meta_title": article.seo_title or None,
-        "meta_description": article.seo_description or None,
+        "meta_title": entry.seo_title or None,
+        "meta_description": entry.seo_description or None,
         "email_subject": None,
         "frontmatter": None,
         "codeinjection_head": None,
@@ -192,6 +215,27 @@ def post_shape(
         "custom_template": None,
     }
     _formats(data, html=html, formats=formats)
+    return data
+
+
+def post_shape(
+    article, *, html: str, granted: bool, include: frozenset[str], fields: tuple[str, ...], formats: tuple[str, ...]
+) -> dict:
+    """A Ghost post. `html` is what the reader may see (the full body only when `granted`); plaintext and excerpt
+    are derived from it, never from the full body."""
+    data = _entry_shape(
+        article,
+        kind=ids.POST,
+        html=html,
+        image=article.hero_image if article.hero_image_id else None,
+        custom_excerpt=article.dek,
+        formats=formats,
+        visibility=VISIBILITY.get(article.access_level, "paid"),
+        access=granted,
+        comments=True,
+        url=post_url(article),
+        canonical_url=article.source_url or None,
+    )
     _includes(data, article, include)
     return fields_select(data, fields, POST_FIELDS)
 
@@ -207,37 +251,19 @@ def _includes(data: dict, article, include: frozenset[str]) -> None:
 
 def page_shape(page, *, include: frozenset[str], fields: tuple[str, ...], formats: tuple[str, ...]) -> dict:
     """A Ghost page: public, never metered, always the full body."""
-    image = page.feature_image if page.feature_image_id else None
-    text = html_to_text(page.body)
-    data = {
-        "id": ids.ghost_id(ids.PAGE, page.pk),
-        "uuid": ids.ghost_uuid(ids.PAGE, page.pk),
-        "title": page.title,
-        "slug": page.slug,
-        "comment_id": ids.ghost_id(ids.PAGE, page.pk),
-        "feature_image": _image_url(image),
-        "feature_image_alt": (image.alt or None) if image else None,
-        "feature_image_caption": (image.caption or None) if image else None,
-        "featured": False,
-        "visibility": "public",
-        "access": True,
-        "comments": False,
-        "created_at": iso(page.created_at),
-        "updated_at": iso(page.updated_at),
-        "published_at": iso(page.published_at),
-        "custom_excerpt": page.excerpt or None,
-        "excerpt": excerpt_from(custom=page.excerpt, text=text),
-        "reading_time": reading_time(page.body),
-        "url": frontend_url(settings.GHOST_PAGE_URL_PATTERN.format(slug=page.slug, id=page.pk)),
-        "canonical_url": None,
-        **dict.fromkeys(("og_image", "og_title", "og_description", "twitter_image", "twitter_title")),
-        "twitter_description": None,
-        "meta_title": page.seo_title or None,
-        "meta_description": page.seo_description or None,
-        **dict.fromkeys(("email_subject", "frontmatter", "codeinjection_head", "codeinjection_foot")),
-        "custom_template": None,
-    }
-    _formats(data, html=page.body, formats=formats)
+    data = _entry_shape(
+        page,
+        kind=ids.PAGE,
+        html=page.body,
+        image=page.feature_image if page.feature_image_id else None,
+        custom_excerpt=page.excerpt,
+        formats=formats,
+        visibility="public",
+        access=True,
+        comments=False,
+        url=frontend_url(settings.GHOST_PAGE_URL_PATTERN.format(slug=page.slug, id=page.pk)),
+        canonical_url=None,
+    )
     if "authors" in include:
         data["authors"], data["primary_author"] = [], None
     if "tags" in include:

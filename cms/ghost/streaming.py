@@ -17,7 +17,7 @@ from django.db import connections
 from django.http import StreamingHttpResponse
 
 from paywall.readers import Reader
-from paywall.services import access_decide_many, article_body_for
+from paywall.services import access_decide_many
 
 from . import presenters, queries, selectors
 
@@ -56,16 +56,7 @@ def _posts_rows(*, params, reader: Reader, now) -> tuple[int, Iterator[dict]]:
             for article in chunk:
                 if hasattr(article, "inline_authors"):
                     selectors.inline_relations_attach(article)
-                decision = decisions[article.pk]
-                html, _ = article_body_for(article=article, decision=decision)
-                yield presenters.post_shape(
-                    article,
-                    html=html,
-                    granted=decision.granted,
-                    include=params.include,
-                    fields=params.fields,
-                    formats=params.formats,
-                )
+                yield presenters.post_shape_for(article, decision=decisions[article.pk], params=params)
 
     return total, rows()
 

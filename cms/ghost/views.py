@@ -23,7 +23,7 @@ from cms.core.params import query_string_check_utf8
 from cms.core.selectors import site_settings_get
 from paywall.readers import HEADER_NAME, Reader, reader_token_attach
 from paywall.selectors import plan_list_active
-from paywall.services import access_decide, access_decide_many, article_body_for
+from paywall.services import access_decide, access_decide_many
 
 from . import ids, presenters, queries, selectors
 from .errors import (
@@ -180,18 +180,6 @@ def _browse_response(request, resource: str, render) -> HttpResponse:
 # --- posts --------------------------------------------------------------------------------------------------------
 
 
-def _post_dict(article, decision, params: Params) -> dict:
-    html, _ = article_body_for(article=article, decision=decision)
-    return presenters.post_shape(
-        article,
-        html=html,
-        granted=decision.granted,
-        include=params.include,
-        fields=params.fields,
-        formats=params.formats,
-    )
-
-
 def _posts_render(*, params: Params, reader: Reader, now) -> JsonResponse:
     qs = queries.posts_query(params, now=now)
     if params.include & {"authors", "tags"}:
@@ -200,7 +188,7 @@ def _posts_render(*, params: Params, reader: Reader, now) -> JsonResponse:
         qs = qs.select_related("section", "hero_image")
     items, total = _page_slice(qs, params)
     decisions = access_decide_many(reader=reader, articles=items, now=now)  # a look: never counts
-    posts = [_post_dict(article, decisions[article.pk], params) for article in items]
+    posts = [presenters.post_shape_for(article, decision=decisions[article.pk], params=params) for article in items]
     return JsonResponse({"posts": posts, "meta": {"pagination": _pagination(params=params, total=total)}})
 
 
@@ -237,7 +225,8 @@ def _post_read(request, lookup: dict) -> HttpResponse:
         raise NotFoundError("Post not found.")
     reader = ghost_reader(request, issue=True)
     decision = access_decide(reader=reader, article=article, record=request.method == "GET")
-    response = reader_token_attach(JsonResponse({"posts": [_post_dict(article, decision, params)]}), reader)
+    post = presenters.post_shape_for(article, decision=decision, params=params)
+    response = reader_token_attach(JsonResponse({"posts": [post]}), reader)
     return _reader_token_echo(request, response, reader)
 
 
