@@ -47,31 +47,27 @@ def _published_count(relation: str) -> Count:
     )
 
 
-def authors_public(q: Q | None = None, *, with_counts: bool = False) -> QuerySet[Author]:
-    qs = Author.objects.all()
+def _public(model, q: Q | None, *, with_counts: bool) -> QuerySet:
+    """Every row of `model` (authors, sections and tags are all public), filtered by `q` (an NQL filter, which may
+    join, hence the `pk__in`) and, if asked, annotated with its published posts' count."""
+    qs = model.objects.all()
     if q is not None:
-        qs = qs.filter(pk__in=Author.objects.filter(q).values("pk"))
+        qs = qs.filter(pk__in=model.objects.filter(q).values("pk"))
     if with_counts:
         qs = qs.annotate(posts_count=_published_count("articles"))
     return qs
+
+
+def authors_public(q: Q | None = None, *, with_counts: bool = False) -> QuerySet[Author]:
+    return _public(Author, q, with_counts=with_counts)
 
 
 def sections_public(q: Q | None = None, *, with_counts: bool = False) -> QuerySet[Section]:
-    qs = Section.objects.all()
-    if q is not None:
-        qs = qs.filter(pk__in=Section.objects.filter(q).values("pk"))
-    if with_counts:
-        qs = qs.annotate(posts_count=_published_count("articles"))
-    return qs
+    return _public(Section, q, with_counts=with_counts)
 
 
 def tags_public(q: Q | None = None, *, with_counts: bool = False) -> QuerySet[Tag]:
-    qs = Tag.objects.all()
-    if q is not None:
-        qs = qs.filter(pk__in=Tag.objects.filter(q).values("pk"))
-    if with_counts:
-        qs = qs.annotate(posts_count=_published_count("articles"))
-    return qs
+    return _public(Tag, q, with_counts=with_counts)
 
 
 def posts_with_inline_relations(qs: QuerySet[Article]) -> QuerySet[Article]:

@@ -177,6 +177,30 @@ def _browse_response(request, resource: str, render) -> HttpResponse:
     return public_cached(request, render)
 
 
+def _public_browse(request, *, resource: str, versioned: bool, order_fields: dict, render) -> HttpResponse:
+    """Pages, authors and tags: the same for every reader; `limit=all` (versioned prefixes) is streamed, any other
+    page cached. `render(params=..., now=...)` answers one page."""
+    params = params_parse(request, order_fields=order_fields, allow_all=versioned)
+    now = timezone.now()
+    if params.limit is None:
+        return stream_browse(resource=resource, params=params, reader=Reader(), now=now)
+    return _browse_response(request, resource, lambda: render(params=params, now=now))
+
+
+def _read_endpoints(read, kind: str):
+    """The two routes of one resource, by id and by slug, both answered by `read(request, lookup)`."""
+
+    @ghost_endpoint
+    def read_id(request, *, versioned: bool, id: str):
+        return read(request, {"pk": _pk(kind, id)})
+
+    @ghost_endpoint
+    def read_slug(request, *, versioned: bool, slug: str):
+        return read(request, {"slug": _slug(slug)})
+
+    return read_id, read_slug
+
+
 # --- posts --------------------------------------------------------------------------------------------------------
 
 
@@ -238,14 +262,7 @@ def _reader_token_echo(request, response: HttpResponse, reader: Reader) -> HttpR
     return response
 
 
-@ghost_endpoint
-def posts_read_id(request, *, versioned: bool, id: str):
-    return _post_read(request, {"pk": _pk(ids.POST, id)})
-
-
-@ghost_endpoint
-def posts_read_slug(request, *, versioned: bool, slug: str):
-    return _post_read(request, {"slug": _slug(slug)})
+posts_read_id, posts_read_slug = _read_endpoints(_post_read, ids.POST)
 
 
 # --- pages --------------------------------------------------------------------------------------------------------
@@ -261,11 +278,7 @@ def _pages_render(*, params: Params, now) -> JsonResponse:
 
 @ghost_endpoint
 def pages_browse(request, *, versioned: bool):
-    params = params_parse(request, order_fields=PAGE_ORDER, allow_all=versioned)
-    now = timezone.now()
-    if params.limit is None:
-        return stream_browse(resource="pages", params=params, reader=Reader(), now=now)
-    return _browse_response(request, "pages", lambda: _pages_render(params=params, now=now))
+    return _public_browse(request, resource="pages", versioned=versioned, order_fields=PAGE_ORDER, render=_pages_render)
 
 
 def _page_read(request, lookup: dict) -> HttpResponse:
@@ -281,22 +294,15 @@ def _page_read(request, lookup: dict) -> HttpResponse:
     return public_cached(request, render)
 
 
-@ghost_endpoint
-def pages_read_id(request, *, versioned: bool, id: str):
-    return _page_read(request, {"pk": _pk(ids.PAGE, id)})
-
-
-@ghost_endpoint
-def pages_read_slug(request, *, versioned: bool, slug: str):
-    return _page_read(request, {"slug": _slug(slug)})
+pages_read_id, pages_read_slug = _read_endpoints(_page_read, ids.PAGE)
 
 
 # --- authors ------------------------------------------------------------------------------------------------------
 
 
-def _authors_render(*, params: Params) -> JsonResponse:
+def _authors_render(*, params: Params, now) -> JsonResponse:
     with_count = "count.posts" in params.include
-    items, total = _page_slice(queries.authors_query(params, now=timezone.now()), params)
+    items, total = _page_slice(queries.authors_query(params, now=now), params)
     authors = [
         presenters.fields_select(
             presenters.author_shape(a, with_count=with_count), params.fields, presenters.AUTHOR_FIELDS
@@ -308,10 +314,9 @@ def _authors_render(*, params: Params) -> JsonResponse:
 
 @ghost_endpoint
 def authors_browse(request, *, versioned: bool):
-    params = params_parse(request, order_fields=AUTHOR_ORDER, allow_all=versioned)
-    if params.limit is None:
-        return stream_browse(resource="authors", params=params, reader=Reader(), now=timezone.now())
-    return _browse_response(request, "authors", lambda: _authors_render(params=params))
+    return _public_browse(
+        request, resource="authors", versioned=versioned, order_fields=AUTHOR_ORDER, render=_authors_render
+    )
 
 
 def _author_read(request, lookup: dict) -> HttpResponse:
@@ -328,22 +333,15 @@ def _author_read(request, lookup: dict) -> HttpResponse:
     return public_cached(request, render)
 
 
-@ghost_endpoint
-def authors_read_id(request, *, versioned: bool, id: str):
-    return _author_read(request, {"pk": _pk(ids.AUTHOR, id)})
-
-
-@ghost_endpoint
-def authors_read_slug(request, *, versioned: bool, slug: str):
-    return _author_read(request, {"slug": _slug(slug)})
+authors_read_id, authors_read_slug = _read_endpoints(_author_read, ids.AUTHOR)
 
 
 # --- tags: sections first (the primary tags), then tags -------------------------------------------------------------
 
 
-def _tags_render(*, params: Params) -> JsonResponse:
+def _tags_render(*, params: Params, now) -> JsonResponse:
     with_count = "count.posts" in params.include
-    (sections, _), (tags, _) = queries.tags_queries(params, now=timezone.now())
+    (sections, _), (tags, _) = queries.tags_queries(params, now=now)
     n_sections, n_tags = sections.count(), tags.count()
     start, end = (params.page - 1) * params.limit, params.page * params.limit
     items = [(s, True) for s in sections[start:end]] if start < n_sections else []
@@ -361,10 +359,7 @@ def _tags_render(*, params: Params) -> JsonResponse:
 
 @ghost_endpoint
 def tags_browse(request, *, versioned: bool):
-    params = params_parse(request, order_fields=TAG_ORDER, allow_all=versioned)
-    if params.limit is None:
-        return stream_browse(resource="tags", params=params, reader=Reader(), now=timezone.now())
-    return _browse_response(request, "tags", lambda: _tags_render(params=params))
+    return _public_browse(request, resource="tags", versioned=versioned, order_fields=TAG_ORDER, render=_tags_render)
 
 
 def _tag_read(request, *, id: str | None = None, slug: str | None = None) -> HttpResponse:
