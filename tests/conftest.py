@@ -134,42 +134,34 @@ def unverified_reader(db):
     return UserFactory(email="unverified@example.com", email_verified_at=None)
 
 
-@pytest.fixture
-def subscriber(db):
+def _subscribed_reader(email: str, **subscription):
+    """A verified reader with one subscription of the given state."""
     from tests.paywall.factories import SubscriptionFactory
 
-    user = UserFactory(email="subscriber@example.com", email_verified_at=timezone.now())
-    SubscriptionFactory(user=user, status="active", current_period_end=timezone.now() + timedelta(days=7))
+    user = UserFactory(email=email, email_verified_at=timezone.now())
+    SubscriptionFactory(user=user, **subscription)
     return user
+
+
+@pytest.fixture
+def subscriber(db):
+    return _subscribed_reader(
+        "subscriber@example.com", status="active", current_period_end=timezone.now() + timedelta(days=7)
+    )
 
 
 @pytest.fixture
 def trial_reader(db):
-    from tests.paywall.factories import SubscriptionFactory
-
-    user = UserFactory(email="trial@example.com", email_verified_at=timezone.now())
-    SubscriptionFactory(
-        user=user,
-        status="trialing",
-        is_trial=True,
-        trial_end=timezone.now() + timedelta(days=14),
-        current_period_end=timezone.now() + timedelta(days=14),
+    in_two_weeks = timezone.now() + timedelta(days=14)
+    return _subscribed_reader(
+        "trial@example.com", status="trialing", is_trial=True, trial_end=in_two_weeks, current_period_end=in_two_weeks
     )
-    return user
 
 
 @pytest.fixture
 def lapsed_subscriber(db):
-    from tests.paywall.factories import SubscriptionFactory
-
-    user = UserFactory(email="lapsed@example.com", email_verified_at=timezone.now())
-    SubscriptionFactory(
-        user=user,
-        status="expired",
-        current_period_end=timezone.now() - timedelta(days=1),
-        ended_at=timezone.now() - timedelta(days=1),
-    )
-    return user
+    yesterday = timezone.now() - timedelta(days=1)
+    return _subscribed_reader("lapsed@example.com", status="expired", current_period_end=yesterday, ended_at=yesterday)
 
 
 @pytest.fixture

@@ -14,22 +14,28 @@ PARAGRAPHS = [
 ]
 
 
-class SectionFactory(factory.django.DjangoModelFactory):
+class _NamedFactory(factory.django.DjangoModelFactory):
+    """Sections and tags: a name, and the slug made from it (an existing slug is reused)."""
+
+    class Meta:
+        abstract = True
+        django_get_or_create = ("slug",)
+
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+
+
+class SectionFactory(_NamedFactory):
     class Meta:
         model = Section
-        django_get_or_create = ("slug",)
 
     name = factory.Sequence(lambda n: f"Section {n}")
-    slug = factory.LazyAttribute(lambda o: slugify(o.name))
 
 
-class TagFactory(factory.django.DjangoModelFactory):
+class TagFactory(_NamedFactory):
     class Meta:
         model = Tag
-        django_get_or_create = ("slug",)
 
     name = factory.Sequence(lambda n: f"Tag {n}")
-    slug = factory.LazyAttribute(lambda o: slugify(o.name))
 
 
 class AuthorFactory(factory.django.DjangoModelFactory):
