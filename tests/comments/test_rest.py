@@ -269,17 +269,8 @@ def test_banned_reader_cannot_post(api_client, subscriber, editor, article):
 # --- threads, pagination and queries ----------------------------------------------------------------------------------
 
 
-def _seed_threads(article, seed_comment, n: int):
-    people = [UserFactory(display_name=f"Person {i}") for i in range(3)]
-    for i in range(n):
-        top = seed_comment(article, people[i % 3], body=f"top {i}")
-        r1 = seed_comment(article, people[(i + 1) % 3], body=f"reply {i}.1", parent=top)
-        r2 = seed_comment(article, people[(i + 2) % 3], body=f"reply {i}.2", parent=r1)
-        seed_comment(article, people[i % 3], body=f"reply {i}.3", parent=r2)
-
-
-def test_threaded_page_shape(api_client, subscriber, article, seed_comment):
-    _seed_threads(article, seed_comment, 1)
+def test_threaded_page_shape(api_client, subscriber, article, seed_threads):
+    seed_threads(article, 1)
     data = _as(api_client, subscriber).get(_list_url(article)).json()
     top = data["results"][0]
     assert top["body"] == "top 0" and top["depth"] == 0
@@ -293,21 +284,21 @@ def test_threaded_page_shape(api_client, subscriber, article, seed_comment):
     assert "email" not in str(data)
 
 
-def test_query_count_is_constant_for_a_page_of_threads(api_client, subscriber, article, seed_comment):
+def test_query_count_is_constant_for_a_page_of_threads(api_client, subscriber, article, seed_threads):
     client = _as(api_client, subscriber)
-    _seed_threads(article, seed_comment, 2)
+    seed_threads(article, 2)
     with CaptureQueriesContext(connection) as small:
         assert client.get(_list_url(article)).status_code == 200
-    _seed_threads(article, seed_comment, 18)
+    seed_threads(article, 18)
     with CaptureQueriesContext(connection) as large:
         response = client.get(_list_url(article))
     assert len(response.json()["results"]) == 20
     assert len(large.captured_queries) == len(small.captured_queries)
 
 
-def test_query_count_is_pinned(api_client, subscriber, article, seed_comment, django_assert_max_num_queries):
+def test_query_count_is_pinned(api_client, subscriber, article, seed_threads, django_assert_max_num_queries):
     client = _as(api_client, subscriber)
-    _seed_threads(article, seed_comment, 20)
+    seed_threads(article, 20)
     # the article (with "any pending comment of mine?" in the same statement), subscription entitlement, authorship
     # check (paywall), top-level page, replies; the same on every database. The second request finds the public page
     # in the cache: no thread queries.
