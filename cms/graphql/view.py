@@ -154,32 +154,47 @@ class MastheadGraphQLView(GraphQLView):
             response["Retry-After"] = "5"
         return response
 
+    # GraphiQL's files (cms/static/vendor/graphiql/): (package, the view's version attribute, file, its SRI attribute)
+    GRAPHIQL_STYLESHEETS = (
+        ("graphiql", "graphiql_version", "graphiql.min.css", "graphiql_css_sri"),
+        (
+            "graphiql-plugin-explorer",
+            "graphiql_plugin_explorer_version",
+            "style.css",
+            "graphiql_plugin_explorer_css_sri",
+        ),
+    )
+    GRAPHIQL_SCRIPTS = (
+        ("whatwg-fetch", "whatwg_fetch_version", "fetch.umd.js", "whatwg_fetch_sri"),
+        ("react", "react_version", "react.production.min.js", "react_sri"),
+        ("react-dom", "react_version", "react-dom.production.min.js", "react_dom_sri"),
+        ("graphiql", "graphiql_version", "graphiql.min.js", "graphiql_sri"),
+        ("graphql-ws", "subscriptions_transport_ws_version", "graphql-ws.min.js", "subscriptions_transport_ws_sri"),
+        (
+            "graphiql-plugin-explorer",
+            "graphiql_plugin_explorer_version",
+            "graphiql-plugin-explorer.umd.js",
+            "graphiql_plugin_explorer_sri",
+        ),
+    )
+
+    def _graphiql_assets(self, table) -> list[dict]:
+        return [
+            {"path": f"vendor/graphiql/{package}@{getattr(self, version)}/{file}", "sri": getattr(self, sri)}
+            for package, version, file, sri in table
+        ]
+
     def _graphiql_context(self) -> dict:
         from graphene_django.settings import graphene_settings
 
-        names = [
-            "whatwg_fetch_version",
-            "whatwg_fetch_sri",
-            "react_version",
-            "react_sri",
-            "react_dom_sri",
-            "graphiql_version",
-            "graphiql_sri",
-            "graphiql_css_sri",
-            "subscriptions_transport_ws_version",
-            "subscriptions_transport_ws_sri",
-            "graphiql_plugin_explorer_version",
-            "graphiql_plugin_explorer_sri",
-            "graphiql_plugin_explorer_css_sri",
-            "subscription_path",
-        ]
-        context = {name: getattr(self, name) for name in names}
-        context.update(
-            graphiql_header_editor_enabled=graphene_settings.GRAPHIQL_HEADER_EDITOR_ENABLED,
-            graphiql_should_persist_headers=graphene_settings.GRAPHIQL_SHOULD_PERSIST_HEADERS,
-            graphiql_input_value_deprecation=graphene_settings.GRAPHIQL_INPUT_VALUE_DEPRECATION,
-        )
-        return context
+        return {
+            "stylesheets": self._graphiql_assets(self.GRAPHIQL_STYLESHEETS),
+            "scripts": self._graphiql_assets(self.GRAPHIQL_SCRIPTS),
+            "subscription_path": self.subscription_path,
+            "graphiql_header_editor_enabled": graphene_settings.GRAPHIQL_HEADER_EDITOR_ENABLED,
+            "graphiql_should_persist_headers": graphene_settings.GRAPHIQL_SHOULD_PERSIST_HEADERS,
+            "graphiql_input_value_deprecation": graphene_settings.GRAPHIQL_INPUT_VALUE_DEPRECATION,
+        }
 
     def _finalize(self, request, response):
         reader = request_reader_used(request)
