@@ -113,25 +113,19 @@ def _comment_thread(user: User) -> str:
         return top
     article = Article.objects.published().filter(access_level="free").order_by("-published_at").first()
     article = article or Article.objects.published().order_by("-published_at").first()
-    roots = []
-    for i in range(15):
-        body = f"Benchmark comment {i}: a considered view on the story, with enough words to look like one."
-        roots.append(
-            Comment.objects.create(article=article, author=user, body=body, body_html=f"<p>{body}</p>", depth=0)
-        )
+
+    def comment(body: str, **thread) -> Comment:
+        return Comment.objects.create(article=article, author=user, body=body, body_html=f"<p>{body}</p>", **thread)
+
+    roots = [
+        comment(f"Benchmark comment {i}: a considered view on the story, with enough words to look like one.", depth=0)
+        for i in range(15)
+    ]
     for i, root in enumerate(roots):
         parent = root
         for depth in (1, 2):
             body = f"Reply {i}.{depth}: agreed, and here is one more thought about it."
-            parent = Comment.objects.create(
-                article=article,
-                author=user,
-                parent=parent,
-                root=root,
-                depth=depth,
-                body=body,
-                body_html=f"<p>{body}</p>",
-            )
+            parent = comment(body, parent=parent, root=root, depth=depth)
     Article.objects.filter(pk=article.pk).update(
         comment_count=Comment.objects.filter(article=article, status="visible").count()
     )
