@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from paywall.api.serializers import MeterSummarySerializer
+
 
 class RegisterInputSerializer(serializers.Serializer):
     email = serializers.CharField(max_length=254)
@@ -57,14 +59,6 @@ class SubscriptionSummarySerializer(serializers.Serializer):
     current_period_end = serializers.DateTimeField(allow_null=True)
     trial_end = serializers.DateTimeField(allow_null=True)
     cancel_at_period_end = serializers.BooleanField()
-
-
-class MeterSummarySerializer(serializers.Serializer):
-    reader_kind = serializers.CharField()
-    limit = serializers.IntegerField(allow_null=True)
-    used = serializers.IntegerField()
-    remaining = serializers.IntegerField(allow_null=True)
-    resets_at = serializers.DateTimeField()
 
 
 class MeOutputSerializer(serializers.Serializer):

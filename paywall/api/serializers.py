@@ -72,10 +72,14 @@ class CheckoutOutputSerializer(serializers.Serializer):
     checkout_url = serializers.URLField()
 
 
-class MeterOutputSerializer(serializers.Serializer):
+# the reader's meter, also the `meter` of GET /api/v1/me/ (no docstring: it would become the schema's description)
+class MeterSummarySerializer(serializers.Serializer):
     reader_kind = serializers.CharField()
     limit = serializers.IntegerField(allow_null=True)
     used = serializers.IntegerField()
     remaining = serializers.IntegerField(allow_null=True)
     resets_at = serializers.DateTimeField()
+
+
+class MeterOutputSerializer(MeterSummarySerializer):
     period = serializers.DateField()
