@@ -77,6 +77,13 @@ def _refresh_tokens_revoke(*, user) -> None:
     )
 
 
+def _account_email(*, user, template: str, key: str, to: str | None = None, **context) -> None:
+    """An email about the user's account, greeting them by name: to their address unless `to` names another.
+    `key` makes it once only (the outbox's unique key)."""
+    context = {"display_name": user.display_name, **context}
+    email_enqueue(to=to or user.email, template=template, context=context, key=key)
+
+
 # --- registration and verification -----------------------------------------------------------------------------
 
 
@@ -85,32 +92,27 @@ def email_verification_send(*, user, email: str | None = None) -> None:
     email = (email or user.email).lower()
     token = tokens.email_verify_token_make(user=user, email=email)
     minute = int(timezone.now().timestamp() // 60)
-    email_enqueue(
+    _account_email(
+        user=user,
         to=email,
         template="account_verify_email",
-        context={
-            "display_name": user.display_name,
-            "token": token,
-            "verify_url": f"{_url('ACCOUNTS_VERIFY_EMAIL_URL', '/verify-email')}?token={token}",
-            "is_change": email != user.email.lower(),
-        },
         # at most one a minute per address (the key must fit OutboundEmail.key, so the address is hashed)
         key=f"accounts:verify:{user.pk}:{hashlib.sha256(email.encode()).hexdigest()[:16]}:{minute}",
+        token=token,
+        verify_url=f"{_url('ACCOUNTS_VERIFY_EMAIL_URL', '/verify-email')}?token={token}",
+        is_change=email != user.email.lower(),
     )
 
 
 def _address_in_use_notice(*, user, reason: str) -> None:
     hour = int(timezone.now().timestamp() // 3600)
-    email_enqueue(
-        to=user.email,
+    _account_email(
+        user=user,
         template="account_exists",
-        context={
-            "display_name": user.display_name,
-            "reason": reason,
-            "login_url": _url("ACCOUNTS_LOGIN_URL", "/login"),
-            "reset_url": _url("ACCOUNTS_PASSWORD_RESET_URL", "/reset-password"),
-        },
         key=f"accounts:exists:{reason}:{user.pk}:{hour}",  # at most one notice an hour
+        reason=reason,
+        login_url=_url("ACCOUNTS_LOGIN_URL", "/login"),
+        reset_url=_url("ACCOUNTS_PASSWORD_RESET_URL", "/reset-password"),
     )
 
 
@@ -162,11 +164,12 @@ def user_email_verify(*, token: str) -> User:
         old_email = user.email
         user.email, user.pending_email, user.email_verified_at = claim.email, "", timezone.now()
         user.save(update_fields=["email", "pending_email", "email_verified_at"])
-        email_enqueue(
+        _account_email(
+            user=user,
             to=old_email,
             template="account_email_changed",
-            context={"display_name": user.display_name, "new_email": user.email},
             key=f"accounts:email-changed:{user.pk}:{int(user.email_verified_at.timestamp())}",
+            new_email=user.email,
         )
     return user
 
@@ -284,16 +287,13 @@ def password_reset_send(*, email: str, minute: int | None = None) -> bool:
     uid, token = tokens.password_reset_token_make(user=user)
     if minute is None:
         minute = int(timezone.now().timestamp() // 60)
-    email_enqueue(
-        to=user.email,
+    _account_email(
+        user=user,
         template="account_password_reset",
-        context={
-            "display_name": user.display_name,
-            "uid": uid,
-            "token": token,
-            "reset_url": f"{_url('ACCOUNTS_PASSWORD_RESET_URL', '/reset-password')}?uid={uid}&token={token}",
-        },
         key=f"accounts:password-reset:{user.pk}:{minute}",  # at most one a minute per account
+        uid=uid,
+        token=token,
+        reset_url=f"{_url('ACCOUNTS_PASSWORD_RESET_URL', '/reset-password')}?uid={uid}&token={token}",
     )
     return True
 
