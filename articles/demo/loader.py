@@ -190,6 +190,22 @@ def _articles_build(*, numbers: range, context: dict) -> list[tuple[DemoArticle,
     return built
 
 
+def _build_context(*, count: int, sections: dict[str, Section], images: dict[str, Image] | None, now) -> dict:
+    """What building articles 1..count needs (`_articles_build`): their dates spread back from `now`, at most five
+    hours apart; their sections and hero images."""
+    return {
+        "now": now or timezone.now(),
+        "hours_per_article": min(5.0, SPREAD_HOURS / max(count, 1)),
+        "sections": sections,
+        "images": images or {},
+    }
+
+
+def _batches(count: int, batch_size: int) -> list[range]:
+    """The numbers 1..count in consecutive ranges of `batch_size`."""
+    return [range(start, min(start + batch_size, count + 1)) for start in range(1, count + 1, batch_size)]
+
+
 def demo_articles_ensure(
     *,
     count: int,
@@ -220,14 +236,9 @@ def demo_articles_ensure(
             now=now,
         )
     batch_size = batch_size or BATCH_SIZE
-    context = {
-        "now": now or timezone.now(),
-        "hours_per_article": min(5.0, SPREAD_HOURS / max(count, 1)),
-        "sections": sections,
-        "images": images or {},
-    }
+    context = _build_context(count=count, sections=sections, images=images, now=now)
     tag_through = Article.tags.through
-    batches = [range(start, min(start + batch_size, count + 1)) for start in range(1, count + 1, batch_size)]
+    batches = _batches(count, batch_size)
     created = 0
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-build") as pool:
         pending = pool.submit(_articles_build, numbers=batches[0], context=context) if batches else None
@@ -358,10 +369,7 @@ def demo_articles_copy(
     article_table = connection.ops.quote_name(Article._meta.db_table)
     tag_through = Article.tags.through
     context = {
-        "now": now or timezone.now(),
-        "hours_per_article": min(5.0, SPREAD_HOURS / max(count, 1)),
-        "sections": sections,
-        "images": images or {},
+        **_build_context(count=count, sections=sections, images=images, now=now),
         "copy_fields": fields,
         "author_ids": {name: author.pk for name, author in authors.items()},
         "tag_ids": {name: tag.pk for name, tag in tags.items()},
@@ -373,7 +381,7 @@ def demo_articles_copy(
         "byline_columns": [ArticleAuthor._meta.get_field(name).column for name in ("article", "author", "order")],
         "tag_columns": [tag_through._meta.get_field(name).column for name in ("article", "tag")],
     }
-    batches = [range(start, min(start + batch_size, count + 1)) for start in range(1, count + 1, batch_size)]
+    batches = _batches(count, batch_size)
     created = 0
     if workers <= 1:
         for numbers in batches:
