@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import datetime, timedelta
+from typing import TypedDict, Unpack
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -143,17 +144,15 @@ def subscription_activate(
             live.save(update_fields=["status", "ended_at", "updated_at"])
             event_write(subscription=live, from_status=S.TRIALING, source=source, actor=actor, note="converted")
         try:
-            with transaction.atomic():
-                sub = Subscription.objects.create(
-                    user=user,
-                    plan=plan,
-                    status=S.ACTIVE,
-                    current_period_start=period_start,
-                    current_period_end=period_end,
-                    provider=provider,
-                    provider_customer_id=provider_customer_id or "",
-                    provider_subscription_id=provider_subscription_id or "",
-                )
+            sub = _active_create(
+                user=user,
+                plan=plan,
+                period_start=period_start,
+                period_end=period_end,
+                provider=provider,
+                provider_customer_id=provider_customer_id or "",
+                provider_subscription_id=provider_subscription_id or "",
+            )
         except IntegrityError:
             # a concurrent activation of the same provider subscription won the one-live-per-reader constraint
             existing = Subscription.objects.filter(
@@ -173,6 +172,20 @@ def subscription_activate(
 def _first_renewal_after_provider_trial(sub: Subscription) -> bool:
     events = SubscriptionEvent.objects.filter(subscription=sub)
     return events.filter(note=PROVIDER_TRIAL_NOTE).exists() and not events.filter(note="renewed").exists()
+
+
+def _active_create(*, user, plan: Plan | None, period_start: datetime, period_end: datetime, **fields) -> Subscription:
+    """A new active subscription in its own savepoint; IntegrityError when the reader already has a live one (the
+    one-live-subscription-per-reader constraint), the caller's transaction still usable."""
+    with transaction.atomic():
+        return Subscription.objects.create(
+            user=user,
+            plan=plan,
+            status=S.ACTIVE,
+            current_period_start=period_start,
+            current_period_end=period_end,
+            **fields,
+        )
 
 
 def _receipt_email(*, subscription: Subscription, period_end: datetime, receipt_key: str | None) -> None:
@@ -252,8 +265,25 @@ def _provider_for(subscription: Subscription):
 _ENDED_REFUSALS = {True: "This subscription has already ended.", False: "This subscription has ended; subscribe again."}
 
 
+class PeriodEndChange(TypedDict, total=False):
+    """The options of `subscription_cancel` and `subscription_resume`: who asks (`source`, default "reader";
+    `actor`), whether the billing provider is told first (`notify_provider`, default True; False when the change
+    comes from its webhook) and when (`now`)."""
+
+    source: str
+    actor: object
+    notify_provider: bool
+    now: datetime | None
+
+
 def _cancel_at_period_end_set(
-    subscription: Subscription, *, cancel: bool, source: str, actor, notify_provider: bool, now: datetime | None
+    subscription: Subscription,
+    *,
+    cancel: bool,
+    source: str = "reader",
+    actor=None,
+    notify_provider: bool = True,
+    now: datetime | None = None,
 ) -> Subscription:
     """Set (cancel) or clear (resume) `cancel_at_period_end` of a live subscription, the provider told first; a
     cancellation sends its email. Idempotent: nothing changes when it is already so; one that ended is a 409."""
@@ -277,33 +307,15 @@ def _cancel_at_period_end_set(
     return sub
 
 
-def subscription_cancel(
-    *,
-    subscription: Subscription,
-    source: str = "reader",
-    actor=None,
-    notify_provider: bool = True,
-    now: datetime | None = None,
-) -> Subscription:
+def subscription_cancel(*, subscription: Subscription, **change: Unpack[PeriodEndChange]) -> Subscription:
     """Cancel at period end: the state is kept, `cancel_at_period_end` is set, access lasts until
     `current_period_end` (the trial's end for a trial) and the sweep then expires it. Idempotent."""
-    return _cancel_at_period_end_set(
-        subscription, cancel=True, source=source, actor=actor, notify_provider=notify_provider, now=now
-    )
+    return _cancel_at_period_end_set(subscription, cancel=True, **change)
 
 
-def subscription_resume(
-    *,
-    subscription: Subscription,
-    source: str = "reader",
-    actor=None,
-    notify_provider: bool = True,
-    now: datetime | None = None,
-) -> Subscription:
+def subscription_resume(*, subscription: Subscription, **change: Unpack[PeriodEndChange]) -> Subscription:
     """Undo a cancel-at-period-end before the period ends. Idempotent; a subscription that ended is a 409."""
-    return _cancel_at_period_end_set(
-        subscription, cancel=False, source=source, actor=actor, notify_provider=notify_provider, now=now
-    )
+    return _cancel_at_period_end_set(subscription, cancel=False, **change)
 
 
 def _subscription_end(
@@ -390,20 +402,20 @@ def subscription_comp(
         raise PermissionDenied("Only staff can gift a subscription.")
     if days < 1 or days > 3660:
         raise ApplicationError("Give between 1 and 3660 days.", code=PaywallErrorCode.INVALID, field="days")
-    try:
-        with transaction.atomic():
-            sub = Subscription.objects.create(
+    with transaction.atomic():
+        try:
+            sub = _active_create(
                 user=user,
                 plan=plan,
-                status=S.ACTIVE,
+                period_start=now,
+                period_end=now + timedelta(days=days),
                 is_comp=True,
                 provider="comp",
-                current_period_start=now,
-                current_period_end=now + timedelta(days=days),
             )
-            event_write(subscription=sub, from_status="", source="staff", actor=actor, note=f"gift of {days} days")
-    except IntegrityError:
-        raise Conflict(f"{user.email} already has a subscription.", code=PaywallErrorCode.ALREADY_SUBSCRIBED) from None
+        except IntegrityError:
+            message = f"{user.email} already has a subscription."
+            raise Conflict(message, code=PaywallErrorCode.ALREADY_SUBSCRIBED) from None
+        event_write(subscription=sub, from_status="", source="staff", actor=actor, note=f"gift of {days} days")
     return sub
 
 
