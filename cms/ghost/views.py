@@ -187,18 +187,19 @@ def _public_browse(request, *, resource: str, versioned: bool, order_fields: dic
     return _browse_response(request, resource, lambda: render(params=params, now=now))
 
 
-def _read_endpoints(read, kind: str):
-    """The two routes of one resource, by id and by slug, both answered by `read(request, lookup)`."""
+def _read_endpoints(resource: str, read, kind: str):
+    """The two routes of one resource, by id and by slug (`<resource>_read_id`, `<resource>_read_slug`), both
+    answered by `read(request, lookup)`."""
 
-    @ghost_endpoint
     def read_id(request, *, versioned: bool, id: str):
         return read(request, {"pk": _pk(kind, id)})
 
-    @ghost_endpoint
     def read_slug(request, *, versioned: bool, slug: str):
         return read(request, {"slug": _slug(slug)})
 
-    return read_id, read_slug
+    read_id.__name__ = read_id.__qualname__ = f"{resource}_read_id"
+    read_slug.__name__ = read_slug.__qualname__ = f"{resource}_read_slug"
+    return ghost_endpoint(read_id), ghost_endpoint(read_slug)
 
 
 # --- posts --------------------------------------------------------------------------------------------------------
@@ -262,7 +263,7 @@ def _reader_token_echo(request, response: HttpResponse, reader: Reader) -> HttpR
     return response
 
 
-posts_read_id, posts_read_slug = _read_endpoints(_post_read, ids.POST)
+posts_read_id, posts_read_slug = _read_endpoints("posts", _post_read, ids.POST)
 
 
 # --- pages --------------------------------------------------------------------------------------------------------
@@ -294,7 +295,7 @@ def _page_read(request, lookup: dict) -> HttpResponse:
     return public_cached(request, render)
 
 
-pages_read_id, pages_read_slug = _read_endpoints(_page_read, ids.PAGE)
+pages_read_id, pages_read_slug = _read_endpoints("pages", _page_read, ids.PAGE)
 
 
 # --- authors ------------------------------------------------------------------------------------------------------
@@ -333,7 +334,7 @@ def _author_read(request, lookup: dict) -> HttpResponse:
     return public_cached(request, render)
 
 
-authors_read_id, authors_read_slug = _read_endpoints(_author_read, ids.AUTHOR)
+authors_read_id, authors_read_slug = _read_endpoints("authors", _author_read, ids.AUTHOR)
 
 
 # --- tags: sections first (the primary tags), then tags -------------------------------------------------------------
