@@ -19,18 +19,13 @@ pytestmark = pytest.mark.django_db
 FUNNEL = "/api/v1/analytics/funnel/"
 
 
-def _daily(day: date, dimension: str, key: str, readers, paywall_shown, registered, trials, paid):
-    FunnelDaily.objects.create(
-        day=day,
-        dimension=dimension,
-        key=key,
-        readers=readers,
-        paywall_shown=paywall_shown,
-        registered=registered,
-        trials=trials,
-        paid=paid,
-        rolled_at=timezone.now(),
-    )
+_STEPS = ("readers", "paywall_shown", "registered", "trials", "paid")
+
+
+def _daily(day: date, dimension: str, key: str, *counts: int):
+    """One aggregate row; `counts` are the funnel's steps in order (readers ... paid)."""
+    steps = dict(zip(_STEPS, counts, strict=True))
+    FunnelDaily.objects.create(day=day, dimension=dimension, key=key, rolled_at=timezone.now(), **steps)
 
 
 @pytest.fixture
