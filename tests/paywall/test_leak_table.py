@@ -197,3 +197,44 @@ def test_spoofed_crawler_headers_get_nothing_extra(api_client):
     assert SECRET.encode() not in raw
     assert b'"articleBody"' not in raw
     assert b'"isAccessibleForFree":false' in raw.replace(b" ", b"")
+
+
+# Meter policies (issue 16) through both surfaces: (policy, section rule, reads in the section first, reads outside
+# it first, expected (reason, granted, paywall code)). The read is of a metered article in the section.
+POLICY_SCENARIOS = [
+    ("day", None, 0, 3, ("meter_exhausted", False, "meter_exhausted")),
+    ("wall", None, 0, 3, ("meter_exhausted", False, "registration_required")),
+    ("month", None, 0, 3, ("meter_exhausted", False, "meter_exhausted")),
+    ("day", "premium", 0, 0, ("premium", False, "premium")),
+    ("day", "unmetered", 0, 3, ("free", True, None)),
+    ("day", "own", 1, 0, ("meter_exhausted", False, "meter_exhausted")),
+    ("day", "own", 0, 3, ("metered", True, None)),  # the main allowance spent, the section's own is not
+]
+
+
+@pytest.mark.parametrize("surface", ["rest", "graphql"])
+@pytest.mark.parametrize(("policy", "rule", "in_section", "outside", "expected"), POLICY_SCENARIOS)
+def test_meter_policies_decide_the_same_on_every_surface_and_never_leak(
+    api_client, surface, policy, rule, in_section, outside, expected
+):
+    from paywall.models import MeterPolicy, SectionMeterRule
+    from tests.articles.factories import SectionFactory
+
+    # given the default policy, a section rule, and an anonymous reader who already read some articles
+    MeterPolicy.objects.create(
+        pk=1, window="month" if policy == "month" else "day", registration_wall=policy == "wall", anonymous_limit=3
+    )
+    section = SectionFactory(name="Coalition SOF")
+    if rule is not None:
+        SectionMeterRule.objects.create(section=section, mode=rule, anonymous_limit=1 if rule == "own" else None)
+    client = Surface(api_client, surface)
+    for warmup in [*ArticleFactory.create_batch(in_section, section=section), *ArticleFactory.create_batch(outside)]:
+        client.read(warmup.slug)
+    # when
+    result, raw = client.read(ArticleFactory(section=section).slug)
+    # then
+    reason, granted, code = expected
+    assert (result["reason"], result["granted"], result["paywall"]) == (reason, granted, code)
+    assert result["has_secret"] is granted
+    if not granted:
+        assert SECRET.encode() not in raw, "the full body leaked to a reader without access"
