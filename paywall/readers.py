@@ -32,8 +32,14 @@ class Touch:
     referrer_host: str = ""
 
 
+def _printable(value: str, length: int) -> str:
+    """What a client sent, stripped of characters no text column takes (PostgreSQL refuses NUL: one such value would
+    fail the whole buffered batch of other readers' events) and cut to the column's length."""
+    return "".join(ch for ch in (value or "") if ch.isprintable()).strip()[:length]
+
+
 def _host_of(value: str) -> str:
-    value = (value or "").strip()
+    value = _printable(value, 2000)
     if not value:
         return ""
     if "//" not in value:
@@ -42,12 +48,12 @@ def _host_of(value: str) -> str:
         host = urlsplit(value).hostname or ""
     except ValueError:
         return ""
-    return host[:255]
+    return _printable(host, 255)
 
 
 def touch_from_request(request) -> Touch:
     params = getattr(request, "GET", {})
-    utm = {name: (params.get(name) or "").strip()[:100] for name in UTM_FIELDS}
+    utm = {name: _printable(params.get(name), 100) for name in UTM_FIELDS}
     referrer = params.get("referrer") or request.headers.get(REFERRER_HEADER, "")
     if not any(utm.values()) and not referrer:
         return _NO_TOUCH

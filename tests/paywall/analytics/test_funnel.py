@@ -293,3 +293,26 @@ def test_a_stripe_trial_is_not_a_payment_until_its_first_paid_period(client, rea
 def test_events_hold_no_personal_data():
     names = {f.name for f in FunnelEvent._meta.get_fields()}
     assert not {n for n in names if any(word in n for word in ("email", "ip", "user", "name", "agent"))}
+
+
+def test_hostile_attribution_values_are_refused_or_cleaned_and_never_cost_other_readers_their_events(
+    api_client, graphql_client
+):
+    # given a NUL, a control character and an overlong value, and another reader's read in the same buffered batch
+    article = ArticleFactory()
+    _, other = _anon()
+    api_client.get(f"/api/v1/articles/{article.slug}/", **other)
+    hostile = "utm_source=news%00letter&utm_medium=e%0Amail&utm_campaign=" + "c" * 500 + "&referrer=http://t.co%00/x"
+    # when REST is sent them: a 400 naming the parameter
+    refused = api_client.get(f"/api/v1/articles/{article.slug}/?{hostile}", **_anon()[1])
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"].startswith("utm_")
+    # when GraphQL's URL carries them (no serializer there): the read is answered ...
+    query = {"query": f'{{ article(slug: "{article.slug}") {{ body }} }}'}
+    answered = graphql_client.client.post(f"/graphql/?{hostile}", query, format="json", **_anon()[1])
+    assert answered.status_code == 200 and "errors" not in answered.json()
+    # ... and both events are written, the values made storable
+    events = _events(kind=K.READ)
+    assert len(events) == 2
+    written = events[1]
+    assert (written.utm_source, written.utm_medium, len(written.utm_campaign)) == ("newsletter", "email", 100)
+    assert "\x00" not in written.referrer_host
