@@ -316,3 +316,15 @@ def test_hostile_attribution_values_are_refused_or_cleaned_and_never_cost_other_
     written = events[1]
     assert (written.utm_source, written.utm_medium, len(written.utm_campaign)) == ("newsletter", "email", 100)
     assert "\x00" not in written.referrer_host
+
+
+def test_a_replayed_or_redelivered_payment_webhook_is_one_first_payment(client, reader, fake_stripe, stripe_plan):
+    from tests.paywall.billing.test_stripe import checkout_completed
+    from tests.paywall.conftest import signed_post
+
+    fake_stripe.subscription("sub_1", user_id=reader.pk, status="active")
+    event = checkout_completed(reader)
+    assert signed_post(client, event).json()["outcome"] == "activated"
+    signed_post(client, event)  # the same event again (a replay)
+    signed_post(client, {**event, "id": event["id"] + "_redelivered"})  # the same checkout, a new event id
+    assert FunnelEvent.objects.filter(kind=K.PAID).count() == 1
