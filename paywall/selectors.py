@@ -13,6 +13,8 @@ from django.db import connection
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
+from cms.core.caching import generation_forget, generation_memo
+
 from .models import (
     Experiment,
     ExperimentAssignment,
@@ -177,9 +179,15 @@ def _policy_book_build() -> PolicyBook:
 
 
 def policy_book() -> PolicyBook:
-    """The meter policies, from the shared cache (one read per request): filled from the database on a miss, and
-    dropped by every save of a policy, section rule, experiment or arm (paywall/apps.py), so a change applies to the
-    next request in every process. Settings (default allowances) are applied at read time, never cached."""
+    """The meter policies: kept in the process for the content generation the request read (`generation_memo`: no
+    cache round trip on a detail), else from the shared cache, filled from the database on a miss. Every save of a
+    policy, section rule, experiment or arm drops them and moves the generation on (paywall/apps.py), so a change
+    applies to the next request in every process. Settings (default allowances) are applied at read time, never
+    cached."""
+    return generation_memo(POLICY_CACHE_KEY, _policy_book_shared)
+
+
+def _policy_book_shared() -> PolicyBook:
     book = cache.get(POLICY_CACHE_KEY)
     if book is None:
         book = _policy_book_build()
@@ -188,8 +196,8 @@ def policy_book() -> PolicyBook:
 
 
 def meter_limits_forget(**_kwargs) -> None:
-    """Drop the cached policies (a signal receiver too: cache purge only)."""
-    cache.delete(POLICY_CACHE_KEY)
+    """Drop the cached policies everywhere (a signal receiver too: cache purge only)."""
+    generation_forget(POLICY_CACHE_KEY)
 
 
 def rules_limits(rules: Rules, default: Rules | None = None) -> tuple[int, int]:
@@ -274,8 +282,13 @@ PLANS_CACHE_KEY = "paywall:plans-offered:v1"
 
 
 def plan_offers() -> list[dict]:
-    """The active plans as the paywall offers them (`code, name, amount, currency, interval, display`), cached:
-    every metered-out or premium answer shows them. Plan saves and deletes forget the cached list (paywall/apps.py)."""
+    """The active plans as the paywall offers them (`code, name, amount, currency, interval, display`): every
+    metered-out or premium answer shows them, so they are kept like the policies (`generation_memo`, then the
+    shared cache). Plan saves and deletes forget them everywhere (paywall/apps.py)."""
+    return generation_memo(PLANS_CACHE_KEY, _plan_offers_shared)
+
+
+def _plan_offers_shared() -> list[dict]:
     offers = cache.get(PLANS_CACHE_KEY)
     if offers is None:
         offers = [
@@ -294,7 +307,7 @@ def plan_offers() -> list[dict]:
 
 
 def plan_offers_forget(**_kwargs) -> None:
-    cache.delete(PLANS_CACHE_KEY)
+    generation_forget(PLANS_CACHE_KEY)
 
 
 CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "cad": "CA$", "aud": "A$"}

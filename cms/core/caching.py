@@ -17,8 +17,10 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
@@ -58,10 +60,72 @@ def generation_get(key: str) -> tuple[int, object | None]:
     generation = found.get(GENERATION_KEY)
     if generation is None:
         generation = content_generation()
+    scope = _request_scope.get()
+    if scope is not None:
+        scope.setdefault("generation", generation)
     entry = found.get(key)
     if entry is not None and entry[0] == generation:
         return generation, entry[1]
     return generation, None
+
+
+_request_scope: ContextVar[dict | None] = ContextVar("masthead_content_generation_scope", default=None)
+_memo: dict[str, tuple[int, float, object]] = {}
+MEMO_SECONDS = 60  # a memoised value is rebuilt at least this often, whatever the generation says
+
+
+class ContentGenerationScope:
+    """Middleware: for the length of one request, remember the content generation the request read (its first
+    `generation_get`: the detail snapshot, a public page), so `generation_memo` can validate a process-local value
+    against it without another cache round trip. Outside a request (tasks, shells, threads) nothing is remembered
+    and `generation_memo` always builds."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request_scope.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _request_scope.reset(token)
+
+
+def generation_memo(key: str, build: Callable[[], object]):
+    """`build()`, kept in this process for the content generation the current request has read (or None: build).
+
+    For small, rarely changed values that every reader's request needs (the meter policies, the plans the paywall
+    offers): a change to them bumps the content generation (after it dropped their shared cache entry), so the next
+    request of every process, whose snapshot or page read sees the new generation, rebuilds them. A value is also
+    rebuilt after MEMO_SECONDS, so nothing outlives a change by more than that even without a bump."""
+    scope = _request_scope.get()
+    generation = scope.get("generation") if scope is not None else None
+    if generation is None:
+        return build()
+    now = time.monotonic()
+    entry = _memo.get(key)
+    if entry is not None and entry[0] == generation and now - entry[1] < MEMO_SECONDS:
+        return entry[2]
+    value = build()
+    _memo[key] = (generation, now, value)
+    return value
+
+
+def generation_forget(key: str) -> None:
+    """Drop the shared cache entry `key` of a `generation_memo` value, then move the content generation on so every
+    process lets its memo go: now, and again when the current transaction commits (a rebuild in between would
+    have read the old rows). A cache outage is logged, never raised (the write has happened)."""
+
+    def purge() -> None:
+        try:
+            cache.delete(key)
+        except Exception:
+            logger.exception("Could not drop %s from the cache (cache unavailable?)", key)
+        content_generation_bump()
+
+    purge()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(purge)
 
 
 def generation_set(key: str, generation: int, value, *, timeout: int = PAGE_TIMEOUT) -> None:

@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # per request: the content generation it read, which validates the paywall's process-local values
+    "cms.core.caching.ContentGenerationScope",
 ]
 
 ROOT_URLCONF = "cms.urls"

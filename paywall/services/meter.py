@@ -279,8 +279,7 @@ def meter_policy_update(**values) -> MeterPolicy:
     if unknown:
         raise TypeError(f"meter_policy_update: unknown fields {sorted(unknown)}")
     policy, _ = MeterPolicy.objects.update_or_create(pk=1, defaults=values)
-    transaction.on_commit(meter_limits_forget)
-    meter_limits_forget()
+    meter_limits_forget()  # (the save's signal does too; now and at commit, see generation_forget)
     return policy
 
 

@@ -220,7 +220,6 @@ def experiment_stop(*, experiment: Experiment, now: datetime | None = None) -> b
     now = now or timezone.now()
     with transaction.atomic():
         stopped = Experiment.objects.filter(pk=experiment.pk).exclude(stop_at__lte=now).update(stop_at=now)
-        transaction.on_commit(meter_limits_forget)
-    meter_limits_forget()
+        meter_limits_forget()  # an update sends no signal: now and at commit (generation_forget)
     experiment.refresh_from_db(fields=["stop_at"])
     return bool(stopped)
