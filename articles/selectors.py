@@ -208,17 +208,6 @@ def _tags_attach(article: Article) -> None:
     article.ordered_tags = list(Tag.objects.raw(_tags_sql(), [article.pk]))
 
 
-def article_get_with_byline(*, slug: str) -> Article:
-    """A published article by slug with only its byline loaded (`ordered_article_authors`, for the paywall's
-    authorship check), for reads that show no other relation (comments)."""
-    try:
-        article = _public_articles().get(slug=slug)
-    except Article.DoesNotExist:
-        raise NotFound("Article not found.") from None
-    _byline_attach(article)
-    return article
-
-
 def article_get_for_preview(*, slug: str, token: str) -> Article:
     """Any article (draft, scheduled...) for the holder of a valid preview token issued for this slug."""
     from .services.preview import preview_token_verify

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from articles.models import Article
 from cms.api.serializers import ErrorOutputSerializer
+from cms.core.links import site_base
 from paywall.readers import Reader, reader_resolve, reader_token_attach
 
 from ..caching import PublicCommentPage, comment_owners, comment_page_for_viewer, comment_page_public
@@ -104,7 +105,7 @@ class ArticleCommentsApi(APIView):
     )
     def get(self, request, slug: str):
         params = _validated(CommentListInputSerializer, request.query_params)
-        article = comment_article_get(slug=slug, user=request.user)
+        article = comment_article_get(slug=slug, base=site_base(request))
         viewer = _viewer(request, article)
         comments_check_see(viewer=viewer)
         user_id = viewer.user.pk if viewer.user is not None else None
@@ -153,7 +154,7 @@ class ArticleCommentsApi(APIView):
         "repeated Idempotency-Key or the same text within a minute. 429 over the rate limit.",
     )
     def post(self, request, slug: str):
-        article = comment_article_get(slug=slug)
+        article = comment_article_get(slug=slug, base=site_base(request))
         viewer = _viewer(request, article)
         data = _validated(CommentCreateInputSerializer, request.data)
         comment, created = comment_create(

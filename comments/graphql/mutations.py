@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import graphene
 
+from cms.core.links import site_base
 from cms.graphql.mutations import ServiceMutation
 
 from ..errors import whole_number_parse
@@ -31,7 +32,7 @@ class CommentPost(ServiceMutation):
 
     @classmethod
     def perform(cls, root, info, *, article_slug, body, parent_id=None, idempotency_key=None):
-        article = comment_article_get(slug=article_slug)
+        article = comment_article_get(slug=article_slug, base=site_base(info.context))
         comment, created = comment_create(
             viewer=comment_viewer(info, article),
             article=article,

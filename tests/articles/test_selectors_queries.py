@@ -112,8 +112,6 @@ def test_only_published_articles_are_found(status, published_at):
 
     with pytest.raises(NotFound):
         selectors.article_get(slug=hidden.slug)
-    with pytest.raises(NotFound):
-        selectors.article_get_with_byline(slug=hidden.slug)
     assert list(selectors.article_list()) == []
 
 
@@ -123,12 +121,6 @@ def test_unknown_and_hostile_slugs_are_not_found(slug):
 
     with pytest.raises(NotFound):
         selectors.article_get(slug=slug)
-
-
-def test_the_comments_article_brings_its_byline_only(full_article, django_assert_num_queries):
-    with django_assert_num_queries(2):  # article, byline with authors
-        article = selectors.article_get_with_byline(slug=full_article.slug)
-        assert [link.author.name for link in article.ordered_article_authors] == ["Zed", "Amy"]
 
 
 def _seed_list(n: int) -> None:
