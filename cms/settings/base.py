@@ -90,6 +90,10 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+_POSTGRESQL = "django.db.backends.postgresql"  # the same, with a health check that costs no round trip
+_POSTGRESQL_NO_ROUND_TRIP = "cms.core.db.postgresql"
+if DATABASES["default"]["ENGINE"] == _POSTGRESQL:
+    DATABASES["default"]["ENGINE"] = _POSTGRESQL_NO_ROUND_TRIP
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front, so the meter's read-check-write is serialised on SQLite
     # exactly as SELECT ... FOR UPDATE serialises it on PostgreSQL.
@@ -97,8 +101,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 if env.str("DATABASE_REPLICA_URL", default=""):
     # Read replica: public API reads of content go there (cms/db_router.py); meter, accounts and writes stay primary.
+    _replica = env.db("DATABASE_REPLICA_URL")
     DATABASES["replica"] = {
-        **env.db("DATABASE_REPLICA_URL"),
+        **_replica,
+        "ENGINE": _POSTGRESQL_NO_ROUND_TRIP if _replica["ENGINE"] == _POSTGRESQL else _replica["ENGINE"],
         "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
         "CONN_HEALTH_CHECKS": True,
         "TEST": {"MIRROR": "default"},
