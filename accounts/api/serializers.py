@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from paywall.api.serializers import MeterSummarySerializer
+from cms.api.serializers import MeterSummarySerializer
 
 
 class RegisterInputSerializer(serializers.Serializer):

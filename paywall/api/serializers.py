@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cms.api.serializers import MeterSummarySerializer
 from paywall.selectors import plan_display
 
 
@@ -70,15 +71,6 @@ class CheckoutInputSerializer(serializers.Serializer):
 
 class CheckoutOutputSerializer(serializers.Serializer):
     checkout_url = serializers.URLField()
-
-
-# the reader's meter, also the `meter` of GET /api/v1/me/ (no docstring: it would become the schema's description)
-class MeterSummarySerializer(serializers.Serializer):
-    reader_kind = serializers.CharField()
-    limit = serializers.IntegerField(allow_null=True)
-    used = serializers.IntegerField()
-    remaining = serializers.IntegerField(allow_null=True)
-    resets_at = serializers.DateTimeField()
 
 
 class MeterOutputSerializer(MeterSummarySerializer):
