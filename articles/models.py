@@ -12,7 +12,18 @@ from simple_history.models import HistoricalRecords
 from cms.core.models import TimeStampedModel
 
 
-class Section(TimeStampedModel):
+class NamedModel(TimeStampedModel):
+    """What the newsroom files things under and signs them with (sections, tags, authors): known by its name."""
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Section(NamedModel):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
@@ -21,22 +32,13 @@ class Section(TimeStampedModel):
     class Meta:
         ordering = ["ordering", "name"]
 
-    def __str__(self) -> str:
-        return self.name
 
-
-class Tag(TimeStampedModel):
+class Tag(NamedModel):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
 
-    class Meta:
-        ordering = ["name"]
 
-    def __str__(self) -> str:
-        return self.name
-
-
-class Author(TimeStampedModel):
+class Author(NamedModel):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120, unique=True)
     bio = models.TextField(blank=True)
@@ -45,12 +47,6 @@ class Author(TimeStampedModel):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="author_profile"
     )
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Image(TimeStampedModel):
@@ -78,14 +74,14 @@ class ArticleQuerySet(models.QuerySet):
 
 class Article(TimeStampedModel):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SCHEDULED = "scheduled", "Scheduled"
-        PUBLISHED = "published", "Published"
+        DRAFT = "draft"
+        SCHEDULED = "scheduled"
+        PUBLISHED = "published"
         ARCHIVED = "archived", "Archived (withdrawn)"
 
     class AccessLevel(models.TextChoices):
-        FREE = "free", "Free"
-        METERED = "metered", "Metered"
+        FREE = "free"
+        METERED = "metered"
         PREMIUM = "premium", "Premium (subscribers only)"
 
     title = models.CharField(max_length=300)
@@ -174,8 +170,8 @@ class Page(TimeStampedModel):
     `body` is sanitised like an article's body (see `articles.services.pages.page_prepare`)."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+        DRAFT = "draft"
+        PUBLISHED = "published"
 
     title = models.CharField(max_length=300)
     slug = models.SlugField(max_length=300, unique=True)

@@ -20,10 +20,10 @@ class Comment(TimeStampedModel):
     (escaped, paragraphs, auto-linked URLs with rel="nofollow ugc") by the service, never by a client."""
 
     class Status(models.TextChoices):
-        VISIBLE = "visible", "Visible"
+        VISIBLE = "visible"
         PENDING = "pending", "Pending review"
-        HIDDEN = "hidden", "Hidden"
-        REMOVED = "removed", "Removed"
+        HIDDEN = "hidden"
+        REMOVED = "removed"
 
     BODY_MAX_LENGTH = 5000
 
