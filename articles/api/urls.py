@@ -1,14 +1,14 @@
-from django.urls import path
+from cms.api.routes import api_routes
 
 from . import views
 
-urlpatterns = [
-    path("articles/", views.ArticleListApi.as_view(), name="article-list"),
-    path("articles/<slug:slug>/", views.ArticleDetailApi.as_view(), name="article-detail"),
-    path("articles/<slug:slug>/related/", views.ArticleRelatedApi.as_view(), name="article-related"),
-    path("sections/", views.SectionListApi.as_view(), name="section-list"),
-    path("sections/<slug:slug>/", views.SectionDetailApi.as_view(), name="section-detail"),
-    path("tags/", views.TagListApi.as_view(), name="tag-list"),
-    path("authors/", views.AuthorListApi.as_view(), name="author-list"),
-    path("authors/<slug:slug>/", views.AuthorDetailApi.as_view(), name="author-detail"),
-]
+urlpatterns = api_routes(
+    ("articles/", views.ArticleListApi, "article-list"),
+    ("articles/<slug:slug>/", views.ArticleDetailApi, "article-detail"),
+    ("articles/<slug:slug>/related/", views.ArticleRelatedApi, "article-related"),
+    ("sections/", views.SectionListApi, "section-list"),
+    ("sections/<slug:slug>/", views.SectionDetailApi, "section-detail"),
+    ("tags/", views.TagListApi, "tag-list"),
+    ("authors/", views.AuthorListApi, "author-list"),
+    ("authors/<slug:slug>/", views.AuthorDetailApi, "author-detail"),
+)

@@ -1,9 +1,9 @@
-from django.urls import path
+from cms.api.routes import api_routes
 
 from . import views
 
-urlpatterns = [
-    path("articles/<slug:slug>/comments/", views.ArticleCommentsApi.as_view(), name="article-comments"),
-    path("comments/<int:comment_id>/", views.CommentDetailApi.as_view(), name="comment-detail"),
-    path("comments/<int:comment_id>/flag/", views.CommentFlagApi.as_view(), name="comment-flag"),
-]
+urlpatterns = api_routes(
+    ("articles/<slug:slug>/comments/", views.ArticleCommentsApi, "article-comments"),
+    ("comments/<int:comment_id>/", views.CommentDetailApi, "comment-detail"),
+    ("comments/<int:comment_id>/flag/", views.CommentFlagApi, "comment-flag"),
+)
