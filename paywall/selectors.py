@@ -291,17 +291,7 @@ def plan_offers() -> list[dict]:
 def _plan_offers_shared() -> list[dict]:
     offers = cache.get(PLANS_CACHE_KEY)
     if offers is None:
-        offers = [
-            {
-                "code": p.code,
-                "name": p.name,
-                "amount": p.amount,
-                "currency": p.currency,
-                "interval": p.interval,
-                "display": plan_display(p),
-            }
-            for p in plan_list_active()
-        ]
+        offers = [{"code": p.code, "name": p.name, **plan_price(p)} for p in plan_list_active()]
         cache.set(PLANS_CACHE_KEY, offers, 3600)
     return offers
 
@@ -311,6 +301,11 @@ def plan_offers_forget(**_kwargs) -> None:
 
 
 CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "cad": "CA$", "aud": "A$"}
+
+
+def plan_price(plan: Plan) -> dict:
+    """A plan's price as REST (`price`), GraphQL (`Plan.price`) and the paywall's offers send it."""
+    return {"amount": plan.amount, "currency": plan.currency, "interval": plan.interval, "display": plan_display(plan)}
 
 
 def plan_display(plan: Plan) -> str:

@@ -21,6 +21,7 @@ from cms.core.links import article_url, site_base
 from cms.graphql.context import request_reader, request_store
 from cms.graphql.errors import Code, graphql_error
 from cms.graphql.limits import first_check
+from cms.graphql.types import value_type
 from comments.graphql.types import comments_field, resolve_article_comments
 from paywall.services import AccessDecision, article_body_for, paywall_payload
 
@@ -61,12 +62,7 @@ class TagType(DjangoObjectType):
         fields = ("slug", "name")
 
 
-class AuthorLinkType(graphene.ObjectType):
-    label = graphene.String()
-    url = graphene.String()
-
-    class Meta:
-        name = "AuthorLink"
+AuthorLinkType = value_type("AuthorLink", label=graphene.String(), url=graphene.String())
 
 
 class AuthorType(DjangoObjectType):
@@ -97,14 +93,9 @@ class AuthorType(DjangoObjectType):
         return LatestArticlesByAuthorIdLoader(info.context).load_for(root, limit=first_check(first))
 
 
-class RenditionType(graphene.ObjectType):
-    width = graphene.Int()
-    height = graphene.Int()
-    format = graphene.String()
-    url = graphene.String()
-
-    class Meta:
-        name = "ImageRendition"
+RenditionType = value_type(
+    "ImageRendition", width=graphene.Int(), height=graphene.Int(), format=graphene.String(), url=graphene.String()
+)
 
 
 class ImageType(DjangoObjectType):
@@ -125,78 +116,60 @@ class ImageType(DjangoObjectType):
         return presenters.image_renditions(root, base=request_base(info))
 
 
-class SourceType(graphene.ObjectType):
-    name = graphene.String(required=True)
-    url = graphene.String(required=True)
+# --- the shapes of ArticleType's value fields (REST: articles/api/serializers.py) --------------------------------
 
-    class Meta:
-        name = "ArticleSource"
-
-
-class SeoType(graphene.ObjectType):
-    title = graphene.String(required=True)
-    description = graphene.String(required=True)
-
-    class Meta:
-        name = "ArticleSeo"
-
-
-class AccessPolicyType(graphene.ObjectType):
-    experiment = graphene.String(required=True, description="The running experiment's slug.")
-    arm = graphene.String(required=True, description="The name of the arm whose policy decided.")
-
-    class Meta:
-        name = "ArticleAccessPolicy"
-
-
-class AccessType(graphene.ObjectType):
-    granted = graphene.Boolean(required=True)
-    reason = graphene.String(
+SourceType = value_type("ArticleSource", name=graphene.String(required=True), url=graphene.String(required=True))
+SeoType = value_type("ArticleSeo", title=graphene.String(required=True), description=graphene.String(required=True))
+AccessPolicyType = value_type(
+    "ArticleAccessPolicy",
+    experiment=graphene.String(required=True, description="The running experiment's slug."),
+    arm=graphene.String(required=True, description="The name of the arm whose policy decided."),
+)
+AccessType = value_type(
+    "ArticleAccess",
+    granted=graphene.Boolean(required=True),
+    reason=graphene.String(
         required=True,
         description="free, staff, author, subscriber, trial, already_read, metered, premium, meter_exhausted.",
-    )
-    reads_left = graphene.Int()
-    limit = graphene.Int()
-    resets_at = graphene.DateTime()
-    reader_kind = graphene.String(required=True)
-    policy = graphene.Field(
+    ),
+    reads_left=graphene.Int(),
+    limit=graphene.Int(),
+    resets_at=graphene.DateTime(),
+    reader_kind=graphene.String(required=True),
+    policy=graphene.Field(
         AccessPolicyType, description="The experiment arm whose meter policy decided; null: the default policy."
-    )
-
-    class Meta:
-        name = "ArticleAccess"
-
-
-class PlanType(graphene.ObjectType):
-    code = graphene.String(required=True)
-    name = graphene.String(required=True)
-    amount = graphene.Int(required=True, description="Minor units (cents).")
-    currency = graphene.String(required=True)
-    interval = graphene.String(required=True)
-    display = graphene.String(required=True, description='e.g. "$0.50/week".')
-
-    class Meta:
-        name = "PaywallPlan"
-
-
-class TrialType(graphene.ObjectType):
-    days = graphene.Int(required=True)
-    available = graphene.Boolean(required=True)
-
-    class Meta:
-        name = "PaywallTrial"
+    ),
+)
+PlanType = value_type(
+    "PaywallPlan",
+    code=graphene.String(required=True),
+    name=graphene.String(required=True),
+    amount=graphene.Int(required=True, description="Minor units (cents)."),
+    currency=graphene.String(required=True),
+    interval=graphene.String(required=True),
+    display=graphene.String(required=True, description='e.g. "$0.50/week".'),
+)
+TrialType = value_type("PaywallTrial", days=graphene.Int(required=True), available=graphene.Boolean(required=True))
+PaywallType = value_type(
+    "Paywall",
+    code=graphene.String(required=True, description="meter_exhausted, registration_required or premium."),
+    message=graphene.String(required=True),
+    plans=graphene.List(graphene.NonNull(PlanType), required=True),
+    trial=graphene.Field(TrialType, required=True),
+    login_url=graphene.String(required=True),
+    subscribe_url=graphene.String(required=True),
+)
 
 
-class PaywallType(graphene.ObjectType):
-    code = graphene.String(required=True, description="meter_exhausted, registration_required or premium.")
-    message = graphene.String(required=True)
-    plans = graphene.List(graphene.NonNull(PlanType), required=True)
-    trial = graphene.Field(TrialType, required=True)
-    login_url = graphene.String(required=True)
-    subscribe_url = graphene.String(required=True)
-
-    class Meta:
-        name = "Paywall"
+def foreign_key_load(root, field: str, loader_class, info):
+    """The object a foreign key points at: None when empty, the one the selector already fetched
+    (`select_related`), else the per-request loader's (one query for the whole list)."""
+    target_id = getattr(root, f"{field}_id")
+    if target_id is None:
+        return None
+    if getattr(type(root), field).is_cached(root):
+        return getattr(root, field)
+    return loader_class(info.context).load(target_id)
 
 
 def article_decision(article: Article, info) -> AccessDecision:
@@ -256,19 +229,11 @@ class ArticleType(DjangoObjectType):
 
     @staticmethod
     def resolve_section(root: Article, info):
-        if root.section_id is None:
-            return None
-        if Article.section.is_cached(root):
-            return root.section
-        return SectionByIdLoader(info.context).load(root.section_id)
+        return foreign_key_load(root, "section", SectionByIdLoader, info)
 
     @staticmethod
     def resolve_hero_image(root: Article, info):
-        if root.hero_image_id is None:
-            return None
-        if Article.hero_image.is_cached(root):
-            return root.hero_image
-        return ImageByIdLoader(info.context).load(root.hero_image_id)
+        return foreign_key_load(root, "hero_image", ImageByIdLoader, info)
 
     @staticmethod
     def resolve_tags(root: Article, info):

@@ -14,3 +14,11 @@ class ErrorType(graphene.ObjectType):
 
     class Meta:
         name = "Error"
+
+
+def value_type(type_name: str, /, **fields: graphene.Field) -> type[graphene.ObjectType]:
+    """A GraphQL object type that only carries values (each field read from the dict key or attribute of its name,
+    no resolvers), declared in one call: `value_type("ArticleSeo", title=graphene.String(required=True), ...)`.
+    `type_name` is the schema's name; it is positional-only so that a field may be called `name`."""
+    meta = type("Meta", (), {"name": type_name})
+    return type(f"{type_name}Type", (graphene.ObjectType,), {"Meta": meta, **fields})

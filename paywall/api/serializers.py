@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cms.api.serializers import MeterSummarySerializer
-from paywall.selectors import plan_display
+from paywall.selectors import plan_price
 
 
 class PriceOutputSerializer(serializers.Serializer):
@@ -14,10 +14,6 @@ class PriceOutputSerializer(serializers.Serializer):
     currency = serializers.CharField()
     interval = serializers.CharField()
     display = serializers.CharField(help_text='e.g. "$0.50/week"')
-
-
-def price_of(plan) -> dict:
-    return {"amount": plan.amount, "currency": plan.currency, "interval": plan.interval, "display": plan_display(plan)}
 
 
 class PlanOutputSerializer(serializers.Serializer):
@@ -28,7 +24,7 @@ class PlanOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(PriceOutputSerializer)
     def get_price(self, plan) -> dict:
-        return PriceOutputSerializer(price_of(plan)).data
+        return PriceOutputSerializer(plan_price(plan)).data
 
 
 class SubscriptionOutputSerializer(serializers.Serializer):

@@ -6,34 +6,28 @@ import graphene
 from django.utils import timezone
 from graphene_django import DjangoObjectType
 
+from cms.graphql.types import value_type
 from paywall.models import Plan
-from paywall.selectors import plan_display, subscription_entitlement, subscription_latest_get
+from paywall.selectors import plan_price, subscription_entitlement, subscription_latest_get
 from paywall.services import trial_available
 
-
-class PriceType(graphene.ObjectType):
-    amount = graphene.Int(required=True, description="Minor units (cents).")
-    currency = graphene.String(required=True)
-    interval = graphene.String(required=True)
-    display = graphene.String(required=True, description='e.g. "$0.50/week"')
-
-    class Meta:
-        name = "Price"
+PriceType = value_type(
+    "Price",
+    amount=graphene.Int(required=True, description="Minor units (cents)."),
+    currency=graphene.String(required=True),
+    interval=graphene.String(required=True),
+    display=graphene.String(required=True, description='e.g. "$0.50/week"'),
+)
 
 
 class PlanType(DjangoObjectType):
     interval = graphene.String(required=True)
-    price = graphene.Field(PriceType, required=True)
+    price = graphene.Field(PriceType, required=True, resolver=lambda plan, info: plan_price(plan))
 
     class Meta:
         model = Plan
         name = "Plan"
         fields = ("code", "name", "trial_days")
-
-    @staticmethod
-    def resolve_price(plan: Plan, info):
-        display = plan_display(plan)
-        return {"amount": plan.amount, "currency": plan.currency, "interval": plan.interval, "display": display}
 
 
 class ReaderSubscriptionType(graphene.ObjectType):
