@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 from articles import presenters
@@ -45,7 +46,8 @@ class RelatedInputSerializer(serializers.Serializer):
 
 # --- output ----------------------------------------------------------------------------------------------------------
 # The fields below document the OpenAPI schema; the data comes from articles.presenters (one function per shape,
-# shared with GraphQL and the feeds). `base` in the context: the start of absolute URLs (cms.core.links.site_base).
+# shared with GraphQL and the feeds); a small shape nested in one place only is declared there (inline_serializer).
+# `base` in the context: the start of absolute URLs (cms.core.links.site_base).
 # tests/articles/api/test_schema_matches_responses.py pins that what is sent is what is declared.
 
 
@@ -122,21 +124,6 @@ class ArticleResultsOutputSerializer(serializers.Serializer):
     results = ArticleListItemSerializer(many=True)
 
 
-class SourceSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    url = serializers.CharField()
-
-
-class SeoSerializer(serializers.Serializer):
-    title = serializers.CharField()
-    description = serializers.CharField()
-
-
-class AccessPolicySerializer(serializers.Serializer):
-    experiment = serializers.CharField(help_text="The running experiment's slug.")
-    arm = serializers.CharField(help_text="The name of the arm whose policy decided.")
-
-
 class AccessSerializer(serializers.Serializer):
     granted = serializers.BooleanField()
     reason = serializers.CharField(
@@ -147,30 +134,33 @@ class AccessSerializer(serializers.Serializer):
     limit = serializers.IntegerField(allow_null=True)
     resets_at = serializers.DateTimeField(allow_null=True)
     reader_kind = serializers.CharField()
-    policy = AccessPolicySerializer(
-        allow_null=True, help_text="The experiment arm whose meter policy decided; null: the default policy."
+    policy = inline_serializer(
+        "AccessPolicy",
+        {
+            "experiment": serializers.CharField(help_text="The running experiment's slug."),
+            "arm": serializers.CharField(help_text="The name of the arm whose policy decided."),
+        },
+        allow_null=True,
+        help_text="The experiment arm whose meter policy decided; null: the default policy.",
     )
-
-
-class PlanSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
-    amount = serializers.JSONField()
-    currency = serializers.CharField()
-    interval = serializers.CharField()
-    display = serializers.CharField()
-
-
-class TrialSerializer(serializers.Serializer):
-    days = serializers.IntegerField()
-    available = serializers.BooleanField()
 
 
 class PaywallSerializer(serializers.Serializer):
     code = serializers.ChoiceField(choices=["meter_exhausted", "premium", "registration_required"])
     message = serializers.CharField()
-    plans = PlanSerializer(many=True)
-    trial = TrialSerializer()
+    plans = inline_serializer(
+        "Plan",
+        {
+            "code": serializers.CharField(),
+            "name": serializers.CharField(),
+            "amount": serializers.JSONField(),
+            "currency": serializers.CharField(),
+            "interval": serializers.CharField(),
+            "display": serializers.CharField(),
+        },
+        many=True,
+    )
+    trial = inline_serializer("Trial", {"days": serializers.IntegerField(), "available": serializers.BooleanField()})
     login_url = serializers.CharField()
     subscribe_url = serializers.CharField()
 
@@ -180,8 +170,12 @@ class ArticleDetailOutputSerializer(ArticleListItemSerializer):
 
     body = serializers.CharField(read_only=True)
     body_is_preview = serializers.BooleanField(read_only=True)
-    source = SourceSerializer(read_only=True)
-    seo = SeoSerializer(read_only=True)
+    source = inline_serializer(
+        "Source", {"name": serializers.CharField(), "url": serializers.CharField()}, read_only=True
+    )
+    seo = inline_serializer(
+        "Seo", {"title": serializers.CharField(), "description": serializers.CharField()}, read_only=True
+    )
     json_ld = serializers.DictField(read_only=True)
     access = AccessSerializer(read_only=True)
     paywall = PaywallSerializer(allow_null=True, read_only=True)
