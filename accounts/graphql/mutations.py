@@ -12,32 +12,25 @@ from accounts import services
 from accounts.messages import REGISTER_ACCEPTED, RESET_ACCEPTED
 from accounts.paywall import account_registered, anonymous_reads_merge, email_verified
 from accounts.throttling import LoginRateThrottle, PasswordResetRateThrottle, RegisterRateThrottle, client_ip
-from cms.core.errors import ErrorCode
-from cms.core.exceptions import ApplicationError
 from cms.graphql.mutations import ServiceMutation, mutation_errors, require_user
 from cms.graphql.types import ErrorType
 
 from .types import AccountType
 
 
-def _throttle(info, throttle_class) -> None:
-    throttle = throttle_class()
-    if not throttle.allow_request(info.context, None):
-        wait = throttle.wait()
-        raise ApplicationError(
-            "Too many requests. Try again later.",
-            code=ErrorCode.THROTTLED,
-            status=429,
-            extra={"retry_after": int(wait or 60)},
-        )
+class CredentialsArguments:
+    """What signing up and signing in both take."""
+
+    email = graphene.String(required=True)
+    password = graphene.String(required=True)
 
 
 class Register(ServiceMutation):
     """Always answers the same (accepted) for a new or an existing address; errors only for invalid input."""
 
-    class Arguments:
-        email = graphene.String(required=True)
-        password = graphene.String(required=True)
+    throttle_classes = (RegisterRateThrottle,)
+
+    class Arguments(CredentialsArguments):
         display_name = graphene.String()
 
     accepted = graphene.Boolean()
@@ -45,7 +38,6 @@ class Register(ServiceMutation):
 
     @classmethod
     def perform(cls, root, info, *, email, password, display_name=""):
-        _throttle(info, RegisterRateThrottle)
         user = services.user_register(email=email, password=password, display_name=display_name or "")
         if user is not None:
             account_registered(request=info.context, user=user)
@@ -76,9 +68,8 @@ class ResendVerificationEmail(ServiceMutation):
 
 
 class Login(ServiceMutation):
-    class Arguments:
-        email = graphene.String(required=True)
-        password = graphene.String(required=True)
+    throttle_classes = (LoginRateThrottle,)
+    Arguments = CredentialsArguments
 
     access = graphene.String()
     refresh = graphene.String()
@@ -87,7 +78,6 @@ class Login(ServiceMutation):
 
     @classmethod
     def perform(cls, root, info, *, email, password):
-        _throttle(info, LoginRateThrottle)
         try:
             user = services.user_authenticate(email=email, password=password, ip=client_ip(info.context))
         except services.LoginLocked as exc:
@@ -127,6 +117,8 @@ class Logout(ServiceMutation):
 class RequestPasswordReset(ServiceMutation):
     """Always answers the same (accepted), whether or not an account uses the address."""
 
+    throttle_classes = (PasswordResetRateThrottle,)
+
     class Arguments:
         email = graphene.String(required=True)
 
@@ -135,12 +127,13 @@ class RequestPasswordReset(ServiceMutation):
 
     @classmethod
     def perform(cls, root, info, *, email):
-        _throttle(info, PasswordResetRateThrottle)
         services.password_reset_request(email=email)
         return {"accepted": True, "message": RESET_ACCEPTED}
 
 
 class ResetPassword(ServiceMutation):
+    throttle_classes = (PasswordResetRateThrottle,)
+
     class Arguments:
         uid = graphene.String(required=True)
         token = graphene.String(required=True)
@@ -150,7 +143,6 @@ class ResetPassword(ServiceMutation):
 
     @classmethod
     def perform(cls, root, info, *, uid, token, new_password):
-        _throttle(info, PasswordResetRateThrottle)
         services.password_reset_confirm(uid=uid, token=token, new_password=new_password)
         return {"ok": True}
 

@@ -21,6 +21,9 @@ A service raising `ApplicationError` (or Django's `ValidationError` / `Permissio
 mutation's transaction is rolled back. Field names are camelCased to match the GraphQL arguments. Any other
 exception is a bug and surfaces as a masked top-level error ("Internal server error.").
 
+`throttle_classes = (LoginRateThrottle,)` counts the request against DRF throttles, as on a REST view, before
+`perform`: past the rate the answer is `errors: [{code: "throttled"}]` and the service is not called.
+
 `mutation_errors(exc)` and `require_user(info)` are there for mutations that cannot use the base class.
 """
 
@@ -30,6 +33,7 @@ import graphene
 from graphene.utils.str_converters import to_camel_case
 from graphene_django.constants import MUTATION_ERRORS_FLAG
 
+from cms.core.errors import ErrorCode
 from cms.core.exceptions import ApplicationError
 
 from .errors import Code, errors_from_exception
@@ -82,12 +86,27 @@ def reject_null_characters(arguments: dict) -> None:
         raise ApplicationError("Null characters are not allowed.", code="null_characters_not_allowed", field=name)
 
 
+def throttle_check(info, throttle_class) -> None:
+    """Count this request against a DRF throttle (`allow_request`/`wait`); over its rate: a 429 ApplicationError
+    (code `throttled`, `retry_after` seconds), which the mutation answers as an error payload."""
+    throttle = throttle_class()
+    if not throttle.allow_request(info.context, None):
+        wait = throttle.wait()
+        raise ApplicationError(
+            "Too many requests. Try again later.",
+            code=ErrorCode.THROTTLED,
+            status=429,
+            extra={"retry_after": int(wait or 60)},
+        )
+
+
 class ServiceMutation(graphene.Mutation):
     """Subclasses define `Arguments`, payload fields and `perform(cls, root, info, **arguments) -> dict`."""
 
     errors = graphene.List(graphene.NonNull(ErrorType), required=True, description="Empty when the mutation succeeded.")
 
     login_required = False
+    throttle_classes: tuple = ()  # checked in order after the arguments, before `perform`
     rollback_on_error = True
 
     class Meta:
@@ -103,6 +122,8 @@ class ServiceMutation(graphene.Mutation):
             if cls.login_required:
                 require_user(info)
             reject_null_characters(arguments)
+            for throttle_class in cls.throttle_classes:
+                throttle_check(info, throttle_class)
             payload = cls.perform(root, info, **arguments) or {}
         except Exception as exc:
             errors = mutation_errors(exc)

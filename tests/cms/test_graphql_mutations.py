@@ -6,6 +6,7 @@ import graphene
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
+from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import User
 from cms.core.exceptions import ApplicationError
@@ -35,8 +36,16 @@ class UserRename(ServiceMutation):
         return {"ok": True}
 
 
+class OncePerMinutePerUser(SimpleRateThrottle):
+    rate = "1/min"
+
+    def get_cache_key(self, request, view):
+        return f"test-mutations:{request.user.pk}"
+
+
 class WhoAmI(ServiceMutation):
     login_required = True
+    throttle_classes = (OncePerMinutePerUser,)
     email = graphene.String()
 
     @classmethod
@@ -125,6 +134,17 @@ def test_login_required_mutation_runs_for_user():
     user = UserFactory(email="b@example.com")
     _, body = _post("mutation { whoAmI { email errors { code } } }", user=user)
     assert body["data"]["whoAmI"] == {"email": "b@example.com", "errors": []}
+
+
+@pytest.mark.django_db
+def test_throttle_classes_refuse_past_the_rate_without_calling_the_service():
+    user = UserFactory(email="b@example.com")
+    first, second = (_post("mutation { whoAmI { email errors { field code message } } }", user=user) for _ in range(2))
+    assert first[1]["data"]["whoAmI"] == {"email": "b@example.com", "errors": []}
+    assert second[1]["data"]["whoAmI"] == {
+        "email": None,
+        "errors": [{"field": None, "code": "throttled", "message": "Too many requests. Try again later."}],
+    }
 
 
 @pytest.mark.django_db

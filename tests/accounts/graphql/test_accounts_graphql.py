@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from accounts.throttling import LoginRateThrottle
 from tests.accounts.factories import UserFactory
 from tests.accounts.helpers import NEW_PASSWORD, PASSWORD, token_from
 
@@ -210,3 +211,24 @@ def test_delete_account_needs_password(graphql_client, reader):
     ok = graphql_client(query, {"p": PASSWORD}, headers=_bearer(access)).json_body["data"]["deleteAccount"]
     assert ok == {"ok": True, "errors": []}
     assert not User.objects.filter(pk=reader.pk).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "mutation",
+    [
+        'register(email: "new@example.com", password: "a-long-enough-passphrase")',
+        'login(email: "reader@example.com", password: "not-the-password")',
+        'requestPasswordReset(email: "reader@example.com")',
+        'resetPassword(uid: "x", token: "y", newPassword: "a-long-enough-passphrase")',
+    ],
+)
+def test_sign_in_mutations_are_throttled_per_client_address(graphql_client, reader, monkeypatch, mutation):
+    # DRF binds the rates to the throttle class at import time (the register and reset throttles inherit them)
+    rates = {**LoginRateThrottle.THROTTLE_RATES, "login": "1/min", "register": "1/min"}
+    monkeypatch.setattr(LoginRateThrottle, "THROTTLE_RATES", rates)
+    name = mutation.split("(")[0]
+    query = f"mutation {{ {mutation} {{ errors {{ field code }} }} }}"
+    first, second = (graphql_client(query).json_body["data"][name]["errors"] for _ in range(2))
+    assert {"field": None, "code": "throttled"} not in first
+    assert second == [{"field": None, "code": "throttled"}]
