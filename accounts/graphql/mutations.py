@@ -5,6 +5,8 @@ GraphQL never creates a cookie session: `login` returns a JWT pair; send `Author
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import graphene
 from django.contrib.auth import logout as session_logout
 
@@ -67,12 +69,20 @@ class ResendVerificationEmail(ServiceMutation):
         return {"accepted": True}
 
 
-class Login(ServiceMutation):
-    throttle_classes = (LoginRateThrottle,)
-    Arguments = CredentialsArguments
+class _TokenPairMutation(ServiceMutation):
+    """Answers a JWT pair (`access`, `refresh`)."""
 
     access = graphene.String()
     refresh = graphene.String()
+
+    class Meta:
+        abstract = True
+
+
+class Login(_TokenPairMutation):
+    throttle_classes = (LoginRateThrottle,)
+    Arguments = CredentialsArguments
+
     user = graphene.Field(AccountType)
     retry_after = graphene.Int(description="Seconds to wait when sign-in is locked (code 'login_locked').")
 
@@ -84,25 +94,20 @@ class Login(ServiceMutation):
             return cls(errors=[ErrorType(**e) for e in mutation_errors(exc)], retry_after=exc.retry_after)
         anonymous_reads_merge(request=info.context, user=user)
         pair = services.token_pair_issue(user=user)
-        return {"access": pair.access, "refresh": pair.refresh, "user": user}
+        return {**asdict(pair), "user": user}
 
 
-class RefreshToken(ServiceMutation):
+class RefreshToken(_TokenPairMutation):
     class Arguments:
         refresh = graphene.String(required=True)
-
-    access = graphene.String()
-    refresh = graphene.String()
 
     @classmethod
     def perform(cls, root, info, *, refresh):
-        pair = services.token_refresh(refresh=refresh)
-        return {"access": pair.access, "refresh": pair.refresh}
+        return asdict(services.token_refresh(refresh=refresh))
 
 
 class Logout(ServiceMutation):
-    class Arguments:
-        refresh = graphene.String(required=True)
+    Arguments = RefreshToken.Arguments  # the refresh token to revoke
 
     ok = graphene.Boolean()
 
