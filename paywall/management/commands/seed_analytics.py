@@ -6,30 +6,31 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
-from tqdm import tqdm
 
+from cms.core.management.base import ProgressCommand
 from paywall.desk.seed import analytics_seed, analytics_seeded_days, analytics_subscribers_seed
 
 
-class Command(BaseCommand):
+class Command(ProgressCommand):
     help = (
         "Fill the revenue desk's daily aggregates (funnel by day, article, source and experiment arm; the meter "
-        "distribution) for --days days ending today, at --events-per-day events a day. Generated figures for "
-        "benchmarks and demos: days that already hold aggregates are refused unless --replace."
+        "distribution) with generated figures, for benchmarks and demos."
     )
 
     def add_arguments(self, parser):
+        super().add_arguments(parser)
         parser.add_argument("--days", type=int, default=365, help="How many days, ending today (default 365).")
-        parser.add_argument("--events-per-day", type=int, default=1_000_000, help="Traffic (default 1,000,000).")
-        parser.add_argument("--replace", action="store_true", help="Overwrite days that already hold aggregates.")
+        parser.add_argument("--events-per-day", type=int, default=1_000_000, help="Events a day (default 1,000,000).")
+        parser.add_argument(
+            "--replace", action="store_true", help="Overwrite days that already hold aggregates (refused without it)."
+        )
         parser.add_argument("--no-experiment", action="store_true", help="Do not seed the finished experiment.")
         parser.add_argument(
             "--subscribers", type=int, default=0, help="Generated paying subscribers to have (default 0; idempotent)."
         )
         parser.add_argument("--seed", type=int, default=16, help="Random seed (the same seed, the same figures).")
-        parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
     def handle(self, *args, days, events_per_day, replace, no_experiment, subscribers, seed, no_progress, verbosity,
                **options):  # fmt: skip
@@ -45,7 +46,7 @@ class Command(BaseCommand):
                 f"{existing} of these days already hold funnel aggregates (real ones?); --replace overwrites them."
             )
         started = time.monotonic()
-        with tqdm(total=days, unit="day", disable=no_progress or verbosity == 0, mininterval=0.5) as bar:
+        with self.progress_bar(total=days, unit="day", no_progress=no_progress, verbosity=verbosity) as bar:
             summary = analytics_seed(
                 days=days,
                 events_per_day=events_per_day,

@@ -16,12 +16,12 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
+from django.core.management.base import CommandError
 
 from accounts.demo import demo_accounts_ensure
 from articles.demo.loader import demo_content_ensure
 from articles.models import Article
+from cms.core.management.base import ProgressCommand
 from cms.ghost.demo import demo_ghost_ensure
 from comments.demo import demo_comments_ensure
 from paywall.demo import demo_subscriptions_ensure
@@ -30,17 +30,20 @@ SUBSCRIBER_EMAIL = "subscriber@masthead.local"
 EDITOR_EMAIL = "editor@masthead.local"
 
 
-class Command(BaseCommand):
-    help = (
-        "Load the demo newsroom (idempotent). --articles N generated articles (default 60; 100000 or 1000000 for "
-        "benchmarks). Generated articles are a bulk demo import, not editorial actions: no signals, webhook events "
-        "or (above 5,000) history rows; above 5,000 on PostgreSQL they are loaded with COPY."
-    )
+class Command(ProgressCommand):
+    help = "Load the demo newsroom: accounts, sections, authors, articles, comments, pages (idempotent)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--articles", type=int, default=60, help="How many generated articles (default 60).")
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--articles",
+            type=int,
+            default=60,
+            help="How many generated articles (default 60; 100000 or 1000000 for benchmarks). They are a bulk demo "
+            "import, not editorial actions: no signals, webhook events or (above 5,000) history rows; above 5,000 "
+            "on PostgreSQL they are loaded with COPY.",
+        )
         parser.add_argument("--no-images", action="store_true", help="Skip the section pictures (faster).")
-        parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
     def handle(self, *args, articles: int, no_images: bool, no_progress: bool, verbosity: int, **options):
         if articles < 0:
@@ -48,8 +51,8 @@ class Command(BaseCommand):
         started = time.monotonic()
         accounts = self._accounts_ensure()
 
-        bar = tqdm(
-            total=articles, unit="article", disable=no_progress or verbosity == 0 or articles < 1000, mininterval=0.5
+        bar = self.progress_bar(
+            total=articles, unit="article", no_progress=no_progress, verbosity=verbosity, hide_below=1000
         )
         try:
             summary = demo_content_ensure(articles=articles, progress=bar.update, with_images=not no_images)
