@@ -64,7 +64,17 @@ class DemoSummary:
     by_access_level: dict = field(default_factory=dict)
 
 
-def demo_taxonomy_ensure() -> tuple[dict[str, Section], dict[str, Tag], dict[str, Author]]:
+@dataclass
+class DemoTaxonomy:
+    """What the demo articles are filed under and signed by, by name (`images`: a hero picture per section)."""
+
+    sections: dict[str, Section]
+    tags: dict[str, Tag]
+    authors: dict[str, Author]
+    images: dict[str, Image] = field(default_factory=dict)
+
+
+def demo_taxonomy_ensure() -> DemoTaxonomy:
     sections = {}
     for ordering, (name, description) in enumerate(SECTIONS):
         sections[name], _ = Section.objects.get_or_create(
@@ -75,7 +85,7 @@ def demo_taxonomy_ensure() -> tuple[dict[str, Section], dict[str, Tag], dict[str
         name: Author.objects.get_or_create(slug=slugify(name), defaults={"name": name, "bio": bio})[0]
         for name, bio in AUTHORS
     }
-    return sections, tags, authors
+    return DemoTaxonomy(sections=sections, tags=tags, authors=authors)
 
 
 def _picture(*, seed: str, width: int = 1600, height: int = 900) -> bytes:
@@ -115,15 +125,13 @@ def demo_image_ensure(*, title: str, credit: str, alt: str, caption: str = "") -
     return image_save(image=image)
 
 
-def demo_reference_article_ensure(
-    *, sections: dict[str, Section], tags: dict[str, Tag], authors: dict[str, Author]
-) -> Article:
+def demo_reference_article_ensure(*, taxonomy: DemoTaxonomy) -> Article:
     ref = reference_article_load()
     article = Article.objects.filter(slug=ref.slug).first()
     if article is not None:
         return article
     section = (
-        sections.get(ref.section)
+        taxonomy.sections.get(ref.section)
         or Section.objects.get_or_create(slug=slugify(ref.section), defaults={"name": ref.section})[0]
     )
     hero = demo_image_ensure(
@@ -146,8 +154,10 @@ def demo_reference_article_ensure(
     )
     with transaction.atomic():
         article_save(article=article, user=None)  # the system publishes: no role check
-        ArticleAuthor.objects.get_or_create(article=article, author=authors[REFERENCE_AUTHOR], defaults={"order": 0})
-        article.tags.add(*(tags[name] for name in ref.tags if name in tags))
+        ArticleAuthor.objects.get_or_create(
+            article=article, author=taxonomy.authors[REFERENCE_AUTHOR], defaults={"order": 0}
+        )
+        article.tags.add(*(taxonomy.tags[name] for name in ref.tags if name in taxonomy.tags))
     return article
 
 
@@ -190,14 +200,14 @@ def _articles_build(*, numbers: range, context: dict) -> list[tuple[DemoArticle,
     return built
 
 
-def _build_context(*, count: int, sections: dict[str, Section], images: dict[str, Image] | None, now) -> dict:
+def _build_context(*, count: int, taxonomy: DemoTaxonomy, now) -> dict:
     """What building articles 1..count needs (`_articles_build`): their dates spread back from `now`, at most five
     hours apart; their sections and hero images."""
     return {
         "now": now or timezone.now(),
         "hours_per_article": min(5.0, SPREAD_HOURS / max(count, 1)),
-        "sections": sections,
-        "images": images or {},
+        "sections": taxonomy.sections,
+        "images": taxonomy.images,
     }
 
 
@@ -209,10 +219,7 @@ def _batches(count: int, batch_size: int) -> list[range]:
 def demo_articles_ensure(
     *,
     count: int,
-    sections: dict[str, Section],
-    tags: dict[str, Tag],
-    authors: dict[str, Author],
-    images: dict[str, Image] | None = None,
+    taxonomy: DemoTaxonomy,
     batch_size: int | None = None,
     progress: Callable[[int], None] | None = None,
     now: datetime | None = None,
@@ -227,16 +234,13 @@ def demo_articles_ensure(
     if count > COPY_THRESHOLD and connection.vendor == "postgresql":
         return demo_articles_copy(
             count=count,
-            sections=sections,
-            tags=tags,
-            authors=authors,
-            images=images,
+            taxonomy=taxonomy,
             batch_size=batch_size or COPY_BATCH_SIZE,
             progress=progress,
             now=now,
         )
     batch_size = batch_size or BATCH_SIZE
-    context = _build_context(count=count, sections=sections, images=images, now=now)
+    context = _build_context(count=count, taxonomy=taxonomy, now=now)
     tag_through = Article.tags.through
     batches = _batches(count, batch_size)
     created = 0
@@ -256,7 +260,7 @@ def demo_articles_ensure(
                         ids = dict(Article.objects.filter(slug__in=list(ids)).values_list("slug", "id"))
                     ArticleAuthor.objects.bulk_create(
                         [
-                            ArticleAuthor(article_id=ids[d.slug], author=authors[name], order=order)
+                            ArticleAuthor(article_id=ids[d.slug], author=taxonomy.authors[name], order=order)
                             for d, _ in new
                             for order, name in enumerate(d.authors)
                         ],
@@ -264,7 +268,11 @@ def demo_articles_ensure(
                         ignore_conflicts=True,
                     )
                     tag_through.objects.bulk_create(
-                        [tag_through(article_id=ids[d.slug], tag_id=tags[name].pk) for d, _ in new for name in d.tags],
+                        [
+                            tag_through(article_id=ids[d.slug], tag_id=taxonomy.tags[name].pk)
+                            for d, _ in new
+                            for name in d.tags
+                        ],
                         batch_size=batch_size * 3,
                         ignore_conflicts=True,
                     )
@@ -342,10 +350,7 @@ def _copy_batch_load_in_thread(*, numbers: range, context: dict) -> int:
 def demo_articles_copy(
     *,
     count: int,
-    sections: dict[str, Section],
-    tags: dict[str, Tag],
-    authors: dict[str, Author],
-    images: dict[str, Image] | None = None,
+    taxonomy: DemoTaxonomy,
     batch_size: int = COPY_BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
     now: datetime | None = None,
@@ -369,10 +374,10 @@ def demo_articles_copy(
     article_table = connection.ops.quote_name(Article._meta.db_table)
     tag_through = Article.tags.through
     context = {
-        **_build_context(count=count, sections=sections, images=images, now=now),
+        **_build_context(count=count, taxonomy=taxonomy, now=now),
         "copy_fields": fields,
-        "author_ids": {name: author.pk for name, author in authors.items()},
-        "tag_ids": {name: tag.pk for name, tag in tags.items()},
+        "author_ids": {name: author.pk for name, author in taxonomy.authors.items()},
+        "tag_ids": {name: tag.pk for name, tag in taxonomy.tags.items()},
         "article_table": article_table,
         # table and column names only (no input); the vectors are computed from the staged title, dek and body
         "insert_sql": f"INSERT INTO {article_table} ({quoted}, search_vector) SELECT {quoted}, "  # noqa: S608
@@ -405,19 +410,16 @@ def demo_content_ensure(
     *, articles: int = 60, progress: Callable[[int], None] | None = None, with_images: bool = True
 ) -> DemoSummary:
     """Everything the demo newsroom needs (no accounts: see the seed_demo command). Idempotent."""
-    sections, tags, authors = demo_taxonomy_ensure()
-    images = {}
+    taxonomy = demo_taxonomy_ensure()
     if with_images:
         for name, _ in SECTIONS:
-            images[name] = demo_image_ensure(
+            taxonomy.images[name] = demo_image_ensure(
                 title=f"{name} (section picture)",
                 credit="Photo courtesy Wikipedia",
                 alt=f"A landscape illustrating {name} coverage",
             )
-    reference = demo_reference_article_ensure(sections=sections, tags=tags, authors=authors)
-    created = demo_articles_ensure(
-        count=articles, sections=sections, tags=tags, authors=authors, images=images, progress=progress
-    )
+    reference = demo_reference_article_ensure(taxonomy=taxonomy)
+    created = demo_articles_ensure(count=articles, taxonomy=taxonomy, progress=progress)
     demo_related_ensure(article=reference)
     search_vector_refresh()
     if created:  # bulk inserts send no post_save: purge the cached public pages once

@@ -80,15 +80,13 @@ def test_generated_articles_are_deterministic():
 
 
 def test_bulk_path_batches_and_only_adds_the_missing_articles():
-    sections, tags, authors = demo_taxonomy_ensure()
+    taxonomy = demo_taxonomy_ensure()
     seen = []
-    created = demo_articles_ensure(
-        count=20, sections=sections, tags=tags, authors=authors, batch_size=7, progress=seen.append
-    )
+    created = demo_articles_ensure(count=20, taxonomy=taxonomy, batch_size=7, progress=seen.append)
     assert created == 20 and sum(seen) == 20 and len(seen) == 3
     bylines = ArticleAuthor.objects.count()
 
-    again = demo_articles_ensure(count=25, sections=sections, tags=tags, authors=authors, batch_size=7)
+    again = demo_articles_ensure(count=25, taxonomy=taxonomy, batch_size=7)
 
     assert again == 5 and Article.objects.count() == 25
     assert ArticleAuthor.objects.count() > bylines

@@ -74,18 +74,16 @@ def _served(client) -> dict:
 
 def test_copy_path_loads_the_same_articles_as_the_regular_path(api_client, editor):
     _needs_postgresql()
-    sections, tags, authors = loader.demo_taxonomy_ensure()
+    taxonomy = loader.demo_taxonomy_ensure()
     api_client.force_authenticate(editor)  # staff read everything, uncounted
 
     # given: the articles loaded by COPY (in batches, in this test's connection)
-    created = loader.demo_articles_copy(
-        count=COUNT, sections=sections, tags=tags, authors=authors, batch_size=128, workers=1, now=NOW
-    )
+    created = loader.demo_articles_copy(count=COUNT, taxonomy=taxonomy, batch_size=128, workers=1, now=NOW)
     copied, copied_vectors, copied_api = _snapshot(), _vectors(), _served(api_client)
 
     # when: the same articles go through the regular path instead
     Article.objects.all().delete()
-    regular_created = loader.demo_articles_ensure(count=COUNT, sections=sections, tags=tags, authors=authors, now=NOW)
+    regular_created = loader.demo_articles_ensure(count=COUNT, taxonomy=taxonomy, now=NOW)
 
     # then: identical fields, tags, bylines, search vectors and API output
     assert created == regular_created == COUNT
@@ -97,8 +95,8 @@ def test_copy_path_loads_the_same_articles_as_the_regular_path(api_client, edito
 
 def test_a_copied_article_is_what_article_save_makes_of_it():
     _needs_postgresql()
-    sections, tags, authors = loader.demo_taxonomy_ensure()
-    loader.demo_articles_copy(count=40, sections=sections, tags=tags, authors=authors, batch_size=16, workers=1)
+    taxonomy = loader.demo_taxonomy_ensure()
+    loader.demo_articles_copy(count=40, taxonomy=taxonomy, batch_size=16, workers=1)
 
     for number in (1, 4, 29, 40):  # 29 is a draft
         article = Article.objects.get(slug=demo_article(number).slug)
@@ -115,14 +113,12 @@ def test_a_copied_article_is_what_article_save_makes_of_it():
 
 def test_copy_path_only_adds_the_missing_articles():
     _needs_postgresql()
-    sections, tags, authors = loader.demo_taxonomy_ensure()
+    taxonomy = loader.demo_taxonomy_ensure()
     seen = []
-    first = loader.demo_articles_copy(
-        count=50, sections=sections, tags=tags, authors=authors, batch_size=20, workers=1, progress=seen.append
-    )
+    first = loader.demo_articles_copy(count=50, taxonomy=taxonomy, batch_size=20, workers=1, progress=seen.append)
     bylines, article_tags = ArticleAuthor.objects.count(), Article.tags.through.objects.count()
 
-    again = loader.demo_articles_copy(count=70, sections=sections, tags=tags, authors=authors, batch_size=20, workers=1)
+    again = loader.demo_articles_copy(count=70, taxonomy=taxonomy, batch_size=20, workers=1)
 
     assert first == 50 and seen == [20, 20, 10] and again == 20
     assert Article.objects.count() == 70 and ArticleAuthor.objects.count() > bylines
