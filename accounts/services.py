@@ -60,14 +60,14 @@ def _email_normalize(email: str) -> str:
     return User.objects.normalize_email(email).lower()
 
 
-def _password_validate(*, password: str, user, field: str = "password") -> None:
+def _password_validate(*, password: str, user: User, field: str = "password") -> None:
     try:
         password_validation.validate_password(password, user=user)
     except DjangoValidationError as exc:
         raise ApplicationError(" ".join(exc.messages), code=Code.PASSWORD_INVALID, field=field) from exc
 
 
-def _refresh_tokens_revoke(*, user) -> None:
+def _refresh_tokens_revoke(*, user: User) -> None:
     """Blacklist every outstanding refresh token of the user (password changed, account closed)."""
     from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
@@ -77,7 +77,7 @@ def _refresh_tokens_revoke(*, user) -> None:
     )
 
 
-def _account_email(*, user, template: str, key: str, to: str | None = None, **context) -> None:
+def _account_email(*, user: User, template: str, key: str, to: str | None = None, **context) -> None:
     """An email about the user's account, greeting them by name: to their address unless `to` names another.
     `key` makes it once only (the outbox's unique key)."""
     context = {"display_name": user.display_name, **context}
@@ -87,7 +87,7 @@ def _account_email(*, user, template: str, key: str, to: str | None = None, **co
 # --- registration and verification -----------------------------------------------------------------------------
 
 
-def email_verification_send(*, user, email: str | None = None) -> None:
+def email_verification_send(*, user: User, email: str | None = None) -> None:
     """Send a verification link for the account's address (or for `email`, its pending new address)."""
     email = (email or user.email).lower()
     token = tokens.email_verify_token_make(user=user, email=email)
@@ -104,7 +104,7 @@ def email_verification_send(*, user, email: str | None = None) -> None:
     )
 
 
-def _address_in_use_notice(*, user, reason: str) -> None:
+def _address_in_use_notice(*, user: User, reason: str) -> None:
     hour = int(timezone.now().timestamp() // 3600)
     _account_email(
         user=user,
@@ -174,7 +174,7 @@ def user_email_verify(*, token: str) -> User:
     return user
 
 
-def email_verification_resend(*, user) -> None:
+def email_verification_resend(*, user: User) -> None:
     if user.email_verified_at is None:
         email_verification_send(user=user)
     if user.pending_email:
@@ -209,7 +209,7 @@ class TokenPair:
     refresh: str
 
 
-def token_pair_issue(*, user) -> TokenPair:
+def token_pair_issue(*, user: User) -> TokenPair:
     from rest_framework_simplejwt.tokens import RefreshToken
 
     refresh = RefreshToken.for_user(user)
@@ -326,7 +326,7 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
 
 def user_profile_update(
     *,
-    user,
+    user: User,
     display_name: str | None = None,
     email: str | None = None,
     current_password: str | None = None,
@@ -375,7 +375,7 @@ def user_profile_update(
     return user
 
 
-def user_delete(*, user, password: str) -> None:
+def user_delete(*, user: User, password: str) -> None:
     """Close the reader's account after checking the password. Comments stay, shown as from a deleted reader.
 
     A subscription that would still bill must be cancelled first.
@@ -394,7 +394,7 @@ def user_delete(*, user, password: str) -> None:
         user.delete()
 
 
-def user_email_mark_verified(*, user) -> User:
+def user_email_mark_verified(*, user: User) -> User:
     """Staff action: mark the address verified (idempotent)."""
     if user.email_verified_at is None:
         user.email_verified_at = timezone.now()
