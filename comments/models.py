@@ -15,6 +15,12 @@ from articles.models import Article
 from cms.core.models import TimeStampedModel
 
 
+def _thread_link(**options) -> models.ForeignKey:
+    """A comment's link to another comment of its thread (its parent, its thread's root): empty on a top-level
+    comment; deleting that comment deletes this one."""
+    return models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, **options)
+
+
 class Comment(TimeStampedModel):
     """A reader's comment on an article. `body` is plain text (markup kept as text); `body_html` is derived from it
     (escaped, paragraphs, auto-linked URLs with rel="nofollow ugc") by the service, never by a client."""
@@ -31,14 +37,9 @@ class Comment(TimeStampedModel):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
     )
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies")
-    root = models.ForeignKey(
-        "self",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="thread_comments",
-        help_text="The top-level comment of the thread (empty for top-level comments).",
+    parent = _thread_link(related_name="replies")
+    root = _thread_link(
+        related_name="thread_comments", help_text="The top-level comment of the thread (empty for top-level comments)."
     )
     depth = models.PositiveSmallIntegerField(default=0)
     body = models.TextField(max_length=BODY_MAX_LENGTH)
