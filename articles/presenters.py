@@ -132,10 +132,18 @@ def article_public(article: Article, *, base: str) -> dict:
 
 
 def article_detail(
-    public: dict, *, body: str, body_is_preview: bool, json_ld: dict, access: dict, paywall: dict | None
+    public: dict,
+    *,
+    body: str,
+    body_is_preview: bool,
+    json_ld: dict,
+    access: dict,
+    paywall: dict | None,
+    gift: dict | None = None,
+    offer: dict | None = None,
 ) -> dict:
     """What `ArticleDetailOutputSerializer` documents, in its field order, from the public part and the reader's
-    (`access` as `AccessDecision.as_access()` gives it)."""
+    (`access` as `AccessDecision.as_access()` gives it; `gift` and `offer` as the paywall's gift payloads)."""
     data = {key: value for key, value in public.items() if key not in ("source", "seo")}
     data.update(
         body=body,
@@ -145,6 +153,8 @@ def article_detail(
         json_ld=json_ld,
         access={**access, "resets_at": datetime_representation(access.get("resets_at"))},
         paywall=paywall,
+        gift=gift,
+        offer=offer,
     )
     return data
 

@@ -1,5 +1,5 @@
-"""Admin for plans, subscriptions (with their history), the meter policies (admin_policies.py) and stats. Every
-change of a subscription's state goes through the same services the API uses."""
+"""Admin for plans, subscriptions (with their history), the meter policies (admin_policies.py), gift links and
+stats. Every change of a subscription's or a gift link's state goes through the same services the API uses."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from . import (
     admin_policies,  # noqa: F401 - registers the policy and experiment admins
     services,
 )
-from .models import MeterDailyStat, Plan, ProviderEvent, Subscription, SubscriptionEvent
+from .models import GiftLink, MeterDailyStat, Plan, ProviderEvent, Subscription, SubscriptionEvent
 from .selectors import plan_display
 
 
@@ -164,3 +164,26 @@ class ProviderEventAdmin(_ReadOnlyAdmin):
     list_display = ("received_at", "provider", "type", "event_id", "outcome")
     list_filter = ("provider", "type")
     search_fields = ("event_id", "outcome")
+
+
+@admin.register(GiftLink)
+class GiftLinkAdmin(_ReadOnlyAdmin):
+    """Read only, with a "Revoke" action that calls the same service as the giver's DELETE."""
+
+    readonly_fields = ("giver", "article", "created_at", "expires_at", "redemptions", "redemptions_max", "revoked_at")
+    list_display = ("id", *readonly_fields)
+    list_filter = ("revoked_at",)
+    search_fields = ("giver__email", "article__slug", "article__title")
+    list_select_related = ("article", "giver")
+    date_hierarchy = "created_at"
+    exclude = ("token_id",)  # the token is the giver's to share, not the newsroom's
+    actions = ("revoke",)
+
+    def has_revoke_permission(self, request) -> bool:
+        return request.user.has_perm("paywall.change_giftlink")
+
+    @admin.action(description="Revoke the selected gift links", permissions=["revoke"])
+    def revoke(self, request, queryset):
+        for link in queryset.filter(revoked_at__isnull=True):
+            services.gift_link_revoke(link_id=link.pk)
+        self.message_user(request, "The selected gift links are revoked.", messages.SUCCESS)

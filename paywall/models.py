@@ -342,6 +342,7 @@ class FunnelEvent(models.Model):
         PAID = "paid", "First payment"
         CANCELED = "canceled", "Cancellation"
         EXPIRED = "expired", "Expiry"
+        GIFT = "gift", "Gift link opened"
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     day = models.DateField(help_text="Local day (TIME_ZONE) of the event.")
@@ -358,6 +359,8 @@ class FunnelEvent(models.Model):
     utm_medium = models.CharField(max_length=100, blank=True)
     utm_campaign = models.CharField(max_length=100, blank=True)
     referrer_host = models.CharField(max_length=255, blank=True)
+    # a gift read, or a conversion attributed to one: the giver's link
+    gift_link = models.ForeignKey("GiftLink", models.SET_NULL, null=True, related_name="+", db_constraint=False)
 
     class Meta:
         indexes = [
@@ -418,3 +421,41 @@ class FunnelAlias(models.Model):
     from_key = models.CharField(max_length=64, unique=True)
     to_key = models.CharField(max_length=64, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class GiftLink(TimeStampedModel):
+    """A subscriber's gift of one article (`paywall.services.gifts`): the signed token carries `token_id`, a random
+    id that nobody can guess. It opens the article in full for up to `redemptions_max` distinct recipients until
+    `expires_at`, unless revoked. `redemptions` is raised only by a conditional UPDATE (never past the maximum)."""
+
+    giver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="gift_links")
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
+    token_id = models.CharField(max_length=32, unique=True)
+    expires_at = models.DateTimeField()
+    redemptions_max = models.PositiveIntegerField()
+    redemptions = models.PositiveIntegerField(default=0)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["giver", "created_at"], name="gift_link_by_giver")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(redemptions__lte=models.F("redemptions_max")), name="gift_link_redemptions_max"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"gift {self.pk} of article {self.article_id} by {self.giver_id}"
+
+
+class GiftRedemption(models.Model):
+    """One recipient (a reader key: `u:<account id>` or `a:<anonymous id>`) of a gift link: unique, so re-opening
+    the link never uses another redemption."""
+
+    link = models.ForeignKey(GiftLink, on_delete=models.CASCADE, related_name="redemption_rows")
+    reader_key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["link", "reader_key"], name="gift_redemption_once")]

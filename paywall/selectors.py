@@ -18,6 +18,7 @@ from cms.core.caching import generation_forget, generation_memo
 from .models import (
     Experiment,
     ExperimentAssignment,
+    GiftLink,
     MeterPolicy,
     MeterRead,
     MeterWindow,
@@ -314,3 +315,12 @@ def plan_display(plan: Plan) -> str:
     amount = f"{plan.amount / 100:.2f}"
     money = f"{symbol}{amount}" if symbol else f"{amount} {plan.currency.upper()}"
     return f"{money}/{plan.interval}"
+
+
+GIFT_LINKS_LISTED = 100
+
+
+def gift_link_list_for_giver(*, user) -> list[GiftLink]:
+    """The reader's gift links, newest first (the latest GIFT_LINKS_LISTED), with their article: one query."""
+    qs = GiftLink.objects.filter(giver_id=user.pk).select_related("article").order_by("-created_at", "-id")
+    return list(qs[:GIFT_LINKS_LISTED])

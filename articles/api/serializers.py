@@ -27,6 +27,9 @@ class ArticleListInputSerializer(serializers.Serializer):
 
 class ArticleDetailInputSerializer(serializers.Serializer):
     preview = serializers.CharField(required=False, max_length=500, help_text="Preview token from the admin.")
+    gift = serializers.CharField(
+        required=False, max_length=200, help_text="A gift link's token (POST /api/v1/articles/{slug}/gifts/)."
+    )
     # Attribution for the revenue desk's funnel (read by paywall.readers.touch_from_request): what brought the
     # reader to this article, as the frontend knows it. `referrer` may also come as the X-Client-Referrer header.
     utm_source = serializers.CharField(required=False, max_length=100, help_text="Campaign source (funnel).")
@@ -127,7 +130,7 @@ class ArticleResultsOutputSerializer(serializers.Serializer):
 class AccessSerializer(serializers.Serializer):
     granted = serializers.BooleanField()
     reason = serializers.CharField(
-        help_text="free, staff, author, subscriber, trial, already_read, metered, premium, meter_exhausted "
+        help_text="free, staff, author, gift, subscriber, trial, already_read, metered, premium, meter_exhausted "
         "(or preview for a preview-token request)."
     )
     reads_left = serializers.IntegerField(allow_null=True)
@@ -145,8 +148,12 @@ class AccessSerializer(serializers.Serializer):
     )
 
 
-class PaywallSerializer(serializers.Serializer):
-    code = serializers.ChoiceField(choices=["meter_exhausted", "premium", "registration_required"])
+class GiftStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["expired", "exhausted", "revoked", "invalid"])
+    message = serializers.CharField()
+
+
+class OfferSerializer(serializers.Serializer):
     message = serializers.CharField()
     plans = inline_serializer(
         "Plan",
@@ -165,6 +172,12 @@ class PaywallSerializer(serializers.Serializer):
     subscribe_url = serializers.CharField()
 
 
+class PaywallSerializer(OfferSerializer):
+    """The offer, with what the paywall asks of the reader."""
+
+    code = serializers.ChoiceField(choices=["meter_exhausted", "premium", "registration_required"])
+
+
 class ArticleDetailOutputSerializer(ArticleListItemSerializer):
     """The list item plus what the paywall decided for this reader (`body`, `access`, `paywall`, `json_ld`)."""
 
@@ -179,6 +192,16 @@ class ArticleDetailOutputSerializer(ArticleListItemSerializer):
     json_ld = serializers.DictField(read_only=True)
     access = AccessSerializer(read_only=True)
     paywall = PaywallSerializer(allow_null=True, read_only=True)
+    gift = GiftStatusSerializer(
+        allow_null=True,
+        read_only=True,
+        help_text="With `?gift=`: why the gift link did not open the article; null when it did, or without one.",
+    )
+    offer = OfferSerializer(
+        allow_null=True,
+        read_only=True,
+        help_text="For a gift's recipient (`access.reason: gift`): the invitation to subscribe; null otherwise.",
+    )
 
 
 class SectionOutputSerializer(serializers.Serializer):

@@ -22,7 +22,14 @@ from cms.core.links import site_base
 from cms.core.pagination import MAX_PAGE_SIZE, keyset_paginate
 from cms.core.params import query_string_check_utf8
 from paywall.readers import Reader, reader_resolve, reader_token_attach
-from paywall.services import access_decide, article_body_for, article_search_snippets, paywall_payload
+from paywall.services import (
+    access_decide,
+    article_body_for,
+    article_search_snippets,
+    gift_offer_payload,
+    gift_payload,
+    paywall_payload,
+)
 
 _400 = error_response_doc("Bad input; `errors[].field` names the parameter.")
 _404 = error_response_doc("Not found (or not public).")
@@ -90,7 +97,8 @@ class ArticleListApi(PublicApi):
 
 class ArticleDetailApi(APIView):
     """Reader-dependent: resolves the reader, asks the paywall's one decision (counting a metered read only on
-    GET), and answers privately. With `?preview=<token>` the token holder reads the draft in full, uncounted."""
+    GET), and answers privately. With `?preview=<token>` the token holder reads the draft in full, uncounted; with
+    `?gift=<token>` a subscriber's gift link is handed to the same decision."""
 
     permission_classes = (AllowAny,)
 
@@ -99,7 +107,9 @@ class ArticleDetailApi(APIView):
         parameters=[_SLUG, s.ArticleDetailInputSerializer],
         responses={200: s.ArticleDetailOutputSerializer, 400: _400, 404: _404},
         description="The article with `body` (cut at the preview boundary when `access.granted` is false), "
-        "`access`, `paywall` and `json_ld`. A GET counts a metered read; HEAD does not.",
+        "`access`, `paywall` and `json_ld`. A GET counts a metered read; HEAD does not. With `gift`: a valid gift "
+        "link of this article gives the full text uncounted (`access.reason: gift`, plus `offer`); an expired, "
+        "exhausted, revoked or invalid one changes nothing but adds `gift: {status, message}`.",
     )
     def get(self, request, slug: str):
         params = _validated(s.ArticleDetailInputSerializer, request) if request.GET else {}
@@ -108,7 +118,9 @@ class ArticleDetailApi(APIView):
         snapshot = article_detail_snapshot(slug=slug, base=site_base(request))
         article = snapshot.article
         reader = reader_resolve(request)
-        decision = access_decide(reader=reader, article=article, record=request.method == "GET")
+        decision = access_decide(
+            reader=reader, article=article, record=request.method == "GET", gift_token=params.get("gift")
+        )
         body, is_preview = article_body_for(article=article, decision=decision)
         data = presenters.article_detail(
             snapshot.public,
@@ -119,6 +131,8 @@ class ArticleDetailApi(APIView):
             ),
             access=decision.as_access(),
             paywall=paywall_payload(decision=decision, reader=reader),
+            gift=gift_payload(decision),
+            offer=gift_offer_payload(decision=decision, reader=reader),
         )
         return reader_token_attach(Response(data), reader)
 

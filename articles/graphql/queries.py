@@ -56,7 +56,8 @@ def _get_or_none(getter, slug: str):
 
 
 # Fields of the top-level article whose answer depends on the (counted) detail decision.
-DETAIL_DECISION_FIELDS = frozenset({"body", "bodyIsPreview", "access", "paywall"})
+DETAIL_DECISION_FIELDS = frozenset({"body", "bodyIsPreview", "access", "paywall", "gift", "offer"})
+GIFT_TOKEN_MAX_LENGTH = 200  # as REST's `gift`
 
 
 def _included(node, variables) -> bool:
@@ -138,6 +139,10 @@ class ArticlesQueries(graphene.ObjectType):
             description="An editor's preview token (the REST detail's `?preview=`): the article, draft or not, in "
             "full and never counted (`access.reason: preview`); null when the token is not valid for this slug."
         ),
+        gift=graphene.String(
+            description="A gift link's token (createGiftLink): this article in full, uncounted (`access.reason: "
+            "gift`, with `offer`); an expired, exhausted, revoked or invalid one changes nothing but sets `gift`."
+        ),
         description="A published article, or null. Selecting body/access/paywall counts a metered read.",
     )
     sections = graphene.List(graphene.NonNull(SectionType), required=True)
@@ -183,7 +188,7 @@ class ArticlesQueries(graphene.ObjectType):
         return ArticleConnection(edges=edges, page_info=page_info)
 
     @staticmethod
-    def resolve_article(root, info, slug, preview=None):
+    def resolve_article(root, info, slug, preview=None, gift=None):
         if _slug_argument(slug) is None:
             return None
         if preview is not None:
@@ -195,11 +200,14 @@ class ArticlesQueries(graphene.ObjectType):
         except NotFound:
             return None
         if _selected_field_names(info) & DETAIL_DECISION_FIELDS:
-            # The detail read: counted once per request per article (aliases asking twice share it).
+            # The detail read: counted once per request per article and gift token (aliases asking twice share it).
+            gift = _text_argument(gift, field="gift", max_length=GIFT_TOKEN_MAX_LENGTH)
             decisions = request_store(info, "article_detail_decisions")
-            if article.pk not in decisions:
-                decisions[article.pk] = access_decide(reader=request_reader(info), article=article, record=True)
-            article._mh_decision = decisions[article.pk]
+            if (article.pk, gift) not in decisions:
+                decisions[article.pk, gift] = access_decide(
+                    reader=request_reader(info), article=article, record=True, gift_token=gift
+                )
+            article._mh_decision = decisions[article.pk, gift]
         return article
 
     @staticmethod

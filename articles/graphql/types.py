@@ -23,7 +23,14 @@ from cms.graphql.errors import Code, graphql_error
 from cms.graphql.limits import first_check
 from cms.graphql.types import value_type
 from comments.graphql.types import comments_field, resolve_article_comments
-from paywall.services import AccessDecision, article_body_for, paywall_payload
+from paywall.services import (
+    AccessDecision,
+    Reason,
+    article_body_for,
+    gift_offer_payload,
+    gift_payload,
+    paywall_payload,
+)
 
 from .dataloaders import (
     AccessDecisionByArticleIdLoader,
@@ -130,7 +137,7 @@ AccessType = value_type(
     granted=graphene.Boolean(required=True),
     reason=graphene.String(
         required=True,
-        description="free, staff, author, subscriber, trial, already_read, metered, premium, meter_exhausted.",
+        description="free, staff, author, gift, subscriber, trial, already_read, metered, premium, meter_exhausted.",
     ),
     reads_left=graphene.Int(),
     limit=graphene.Int(),
@@ -150,14 +157,29 @@ PlanType = value_type(
     display=graphene.String(required=True, description='e.g. "$0.50/week".'),
 )
 TrialType = value_type("PaywallTrial", days=graphene.Int(required=True), available=graphene.Boolean(required=True))
+
+
+def _offer_fields() -> dict:
+    """What the paywall and a gift's offer share: a message, the plans and the trial, where to sign in or subscribe."""
+    return {
+        "message": graphene.String(required=True),
+        "plans": graphene.List(graphene.NonNull(PlanType), required=True),
+        "trial": graphene.Field(TrialType, required=True),
+        "login_url": graphene.String(required=True),
+        "subscribe_url": graphene.String(required=True),
+    }
+
+
 PaywallType = value_type(
     "Paywall",
     code=graphene.String(required=True, description="meter_exhausted, registration_required or premium."),
+    **_offer_fields(),
+)
+OfferType = value_type("Offer", **_offer_fields())
+GiftStatusType = value_type(
+    "GiftStatus",
+    status=graphene.String(required=True, description="expired, exhausted, revoked or invalid."),
     message=graphene.String(required=True),
-    plans=graphene.List(graphene.NonNull(PlanType), required=True),
-    trial=graphene.Field(TrialType, required=True),
-    login_url=graphene.String(required=True),
-    subscribe_url=graphene.String(required=True),
 )
 
 
@@ -202,6 +224,13 @@ class ArticleType(DjangoObjectType):
         PaywallType,
         description="What to show instead of the rest: null when granted, or (in lists) when opening the article "
         "with article(slug) would grant it.",
+    )
+    gift = graphene.Field(
+        GiftStatusType,
+        description="With article(slug, gift): why the gift link did not open the article; null when it did.",
+    )
+    offer = graphene.Field(
+        OfferType, description="For a gift's recipient (`access.reason: gift`): the invitation to subscribe."
     )
     related = graphene.List(
         graphene.NonNull(lambda: ArticleType),
@@ -309,6 +338,17 @@ class ArticleType(DjangoObjectType):
         if key not in payloads:
             payloads[key] = paywall_payload(decision=decision, reader=request_reader(info))
         return payloads[key]
+
+    @staticmethod
+    def resolve_gift(root: Article, info):
+        return gift_payload(article_decision(root, info))
+
+    @staticmethod
+    def resolve_offer(root: Article, info):
+        decision = article_decision(root, info)
+        if decision.reason != Reason.GIFT:  # the reader is read only when it matters (lists stay cacheable)
+            return None
+        return gift_offer_payload(decision=decision, reader=request_reader(info))
 
     @staticmethod
     def resolve_json_ld(root: Article, info):

@@ -71,6 +71,17 @@ def _order(raw: str | None, allowed: dict[str, str]) -> tuple[tuple[str, bool], 
     return tuple(clauses)
 
 
+GIFT_TOKEN_MAX_LENGTH = 200
+
+
+def gift_token_parse(request) -> str | None:
+    """A Masthead gift link's token (`?gift=`), only read by the single-post routes; None without one."""
+    value = request.GET.get("gift")
+    if value is not None and (len(value) > GIFT_TOKEN_MAX_LENGTH or "\x00" in value):
+        raise ValidationError("Validation error, cannot read gift.", prop="gift")
+    return value
+
+
 def params_parse(request, *, order_fields: dict[str, str], allow_all: bool) -> Params:
     query = request.GET
     include = set()

@@ -23,7 +23,7 @@ from cms.core.params import query_string_check_utf8
 from cms.core.selectors import site_settings_get
 from paywall.readers import HEADER_NAME, Reader, reader_token_attach
 from paywall.selectors import plan_list_active
-from paywall.services import access_decide, access_decide_many
+from paywall.services import access_decide, access_decide_many, gift_offer_payload, gift_payload
 
 from . import ids, presenters, queries, selectors
 from .errors import (
@@ -37,7 +37,7 @@ from .errors import (
     error_response,
 )
 from .keys import content_api_key_verify
-from .params import Params, params_parse
+from .params import Params, gift_token_parse, params_parse
 from .readers import ghost_reader, reader_identified
 from .streaming import stream_browse
 
@@ -243,14 +243,18 @@ def _private(response: HttpResponse, identified: bool) -> HttpResponse:
 
 
 def _post_read(request, lookup: dict) -> HttpResponse:
-    """A single post: counts a metered read exactly like `GET /api/v1/articles/{slug}/` (HEAD never counts)."""
+    """A single post: counts a metered read exactly like `GET /api/v1/articles/{slug}/` (HEAD never counts). With
+    `?gift=<token>` (a Masthead gift link) the post carries `gift` and `offer` as the REST detail does."""
     params = params_parse(request, order_fields=POST_ORDER, allow_all=False)
+    gift = gift_token_parse(request)
     article = selectors.posts_with_relations(selectors.posts_public()).filter(**lookup).first()
     if article is None:
         raise NotFoundError("Post not found.")
     reader = ghost_reader(request, issue=True)
-    decision = access_decide(reader=reader, article=article, record=request.method == "GET")
+    decision = access_decide(reader=reader, article=article, record=request.method == "GET", gift_token=gift)
     post = presenters.post_shape_for(article, decision=decision, params=params)
+    if gift is not None:
+        post.update(gift=gift_payload(decision), offer=gift_offer_payload(decision=decision, reader=reader))
     response = reader_token_attach(JsonResponse({"posts": [post]}), reader)
     return _reader_token_echo(request, response, reader)
 

@@ -315,6 +315,12 @@ PAYWALL_READER_TOKEN_MAX_AGE_DAYS = env.int("PAYWALL_READER_TOKEN_MAX_AGE_DAYS",
 PAYWALL_TRIAL_DAYS = env.int("PAYWALL_TRIAL_DAYS", default=14)
 PAYWALL_LOGIN_URL = env.str("PAYWALL_LOGIN_URL", default="/login")
 PAYWALL_SUBSCRIBE_URL = env.str("PAYWALL_SUBSCRIBE_URL", default="/subscribe")
+# Gift links (paywall/services/gifts.py): links a subscriber may create per calendar month (TIME_ZONE), how many days
+# one stays valid, how many distinct recipients it opens for, and whether readers on a trial may give.
+GIFT_LINKS_PER_MONTH = env.int("GIFT_LINKS_PER_MONTH", default=10)
+GIFT_LINK_DAYS = env.int("GIFT_LINK_DAYS", default=14)
+GIFT_LINK_REDEMPTIONS = env.int("GIFT_LINK_REDEMPTIONS", default=50)
+GIFT_LINKS_FOR_TRIAL = env.bool("GIFT_LINKS_FOR_TRIAL", default=True)
 ARTICLE_PREVIEW_PARAGRAPHS = 3
 ARTICLE_PREVIEW_TOKEN_MAX_AGE = env.int("ARTICLE_PREVIEW_TOKEN_MAX_AGE", default=60 * 60 * 24)
 

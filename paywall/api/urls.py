@@ -1,6 +1,6 @@
 from cms.api.routes import api_routes
 
-from . import analytics, views
+from . import analytics, gifts, views
 
 urlpatterns = api_routes(
     ("plans/", views.PlanListApi, "plan-list"),
@@ -10,6 +10,9 @@ urlpatterns = api_routes(
     ("me/subscription/cancel/", views.MeSubscriptionCancelApi),
     ("me/subscription/resume/", views.MeSubscriptionResumeApi),
     ("meter/", views.MeterApi),
+    ("articles/<slug:slug>/gifts/", gifts.ArticleGiftCreateApi, "article-gift-create"),
+    ("me/gifts/", gifts.MeGiftListApi, "me-gift-list"),
+    ("me/gifts/<int:id>/", gifts.MeGiftRevokeApi, "me-gift-revoke"),
     ("analytics/funnel/", analytics.FunnelReportApi),
     ("analytics/experiments/<slug:slug>/", analytics.ExperimentReportApi, "analytics-experiment"),
     ("billing/webhooks/stripe/", views.StripeWebhookApi, "stripe-webhook"),

@@ -1,6 +1,6 @@
 """The paywall's services, by role: `access` (THE decision, `access_decide`), `meter` (counting reads, the
-allowances), `trials`, `subscriptions` (checkout, state transitions, the sweep) and `errors` (the app's error
-codes). Callers import from here: `from paywall.services import access_decide`.
+allowances), `trials`, `subscriptions` (checkout, state transitions, the sweep), `gifts` (gift links) and `errors`
+(the app's error codes). Callers import from here: `from paywall.services import access_decide`.
 """
 
 from .access import (
@@ -10,9 +10,12 @@ from .access import (
     access_decide_many,
     article_body_for,
     article_search_snippets,
+    gift_offer_payload,
+    gift_payload,
     paywall_payload,
 )
 from .errors import PaywallErrorCode, SubscriptionErrorCode
+from .gifts import GiftLimitReached, gift_link_create, gift_link_revoke, gift_link_token
 from .meter import meter_merge, meter_periods_close, meter_policy_update, meter_read_record, meter_state
 from .subscriptions import (
     subscription_activate,
@@ -31,6 +34,7 @@ from .trials import subscription_trial_start, trial_available
 
 __all__ = [
     "AccessDecision",
+    "GiftLimitReached",
     "PaywallErrorCode",
     "Reason",
     "SubscriptionErrorCode",
@@ -38,6 +42,11 @@ __all__ = [
     "access_decide_many",
     "article_body_for",
     "article_search_snippets",
+    "gift_link_create",
+    "gift_link_revoke",
+    "gift_link_token",
+    "gift_offer_payload",
+    "gift_payload",
     "meter_merge",
     "meter_periods_close",
     "meter_policy_update",

@@ -7,7 +7,7 @@ article, in a constant number of queries for a list).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from django.conf import settings
@@ -19,6 +19,7 @@ from ..models import MeterWindow, SectionMeterRule
 from ..readers import Reader
 from ..selectors import MeterUse, meter_use, meter_uses, plan_offers
 from .funnel import funnel_detail_record
+from .gifts import GIFT_MESSAGES, GiftPass, gift_pass_check, gift_redeem
 from .meter import ALREADY_READ, COUNTED, EXHAUSTED, MeterCount, ReaderState, meter_read_record, reader_state
 from .trials import trial_available
 
@@ -27,6 +28,7 @@ class Reason:
     FREE = "free"
     STAFF = "staff"
     AUTHOR = "author"
+    GIFT = "gift"  # a subscriber's gift link for this very article (paywall/services/gifts.py)
     SUBSCRIBER = "subscriber"
     TRIAL = "trial"
     ALREADY_READ = "already_read"
@@ -56,6 +58,8 @@ class AccessDecision:
     detail request would grant it with a counted read. `policy`: the experiment arm whose policy decided
     (`{"experiment": slug, "arm": name}`), None for the default policy. `registration_required`: refused at the
     anonymous allowance under a policy with the registration wall. `window`, `rolling_days`: the allowance window.
+    `gift_link_id`: the gift link that granted it (reason `gift`); `gift_status`: why a gift token given with the
+    request did not open the article (expired, exhausted, revoked, invalid), None otherwise.
     """
 
     granted: bool
@@ -71,6 +75,8 @@ class AccessDecision:
     registration_required: bool = False
     window: str = MeterWindow.DAY
     rolling_days: int = 0
+    gift_link_id: int | None = None
+    gift_status: str | None = None
 
     @property
     def paywall_code(self) -> str | None:
@@ -120,10 +126,18 @@ def _decision(
 class _OneArticleFacts:
     """The ladder's facts for one article, each fetched only when the ladder asks for it."""
 
-    def __init__(self, *, reader: Reader, state: ReaderState, record: bool):
+    def __init__(self, *, reader: Reader, state: ReaderState, record: bool, gift: GiftPass | None = None, now=None):
         self.reader, self.state = reader, state
         self.metered = bool(reader.user or reader.anon_id) and state.limit is not None
         self.record = record and self.metered
+        self.gift, self._detail, self._now = gift, record, now
+
+    def gift_opens(self, article: Article) -> bool:
+        """Whether the request's gift token opens this article for this reader (redeeming it on a detail read)."""
+        if self.gift is None:
+            return False
+        self.gift = gift_redeem(gift=self.gift, reader=self.reader, now=self._now, record=self._detail)
+        return self.gift.opened
 
     def is_author(self, article: Article) -> bool:
         user = self.reader.user
@@ -180,6 +194,9 @@ class _ListFacts:
     def is_author(self, article: Article) -> bool:
         return article.pk in self._author_ids
 
+    def gift_opens(self, article: Article) -> bool:
+        return False  # a gift opens one article's detail, never a list
+
     def use(self, suffix: str, article: Article | None = None) -> MeterUse:
         key = self._key + suffix
         found = self._uses.get(key, MeterUse())
@@ -206,13 +223,15 @@ def _meter_level(state: ReaderState, article: Article) -> tuple[str, tuple[str, 
 
 
 def _reason_without_meter(*, state: ReaderState, article: Article, level: str, facts) -> str | None:
-    """Free, staff, author, subscriber or trial (granted), premium (refused); None: it is the meter's call."""
+    """Free, staff, author, gift, subscriber or trial (granted), premium (refused); None: it is the meter's call."""
     if level == Article.AccessLevel.FREE:
         return Reason.FREE
     if state.kind == "staff":
         return Reason.STAFF
     if facts.is_author(article):
         return Reason.AUTHOR
+    if facts.gift_opens(article):
+        return Reason.GIFT
     if state.kind in _UNLIMITED:
         return _UNLIMITED[state.kind]
     if level == Article.AccessLevel.PREMIUM:
@@ -222,7 +241,7 @@ def _reason_without_meter(*, state: ReaderState, article: Article, level: str, f
 
 def _decide(*, state: ReaderState, article: Article, facts) -> AccessDecision:
     """THE ladder, the one place that says who may read how much: the section's rule (always premium, never
-    metered, or its own allowance), then free, staff, author, subscriber or trial, premium, then the meter of the
+    metered, or its own allowance), then free, staff, author, gift, subscriber or trial, premium, then the meter of the
     reader's policy (the default or an experiment arm's): a counted read when `facts.record` (article detail),
     otherwise a look (already read in this window; allowance left, which a detail request would count; exhausted).
     An anonymous reader exhausted under a policy with the registration wall is asked to register. A reader without
@@ -259,6 +278,7 @@ def access_decide(
     now: datetime | None = None,
     record: bool = False,
     preview_token: str | None = None,
+    gift_token: str | None = None,
 ) -> AccessDecision:
     """Decide how much of `article` this reader may read.
 
@@ -270,15 +290,28 @@ def access_decide(
     `funnel_detail_record`): one place for every surface.
     With `preview_token` (an editor's preview link, `?preview=`): a token valid for this very article grants the
     full text, never counted and whoever reads (reason `preview`); any other token changes nothing.
+    With `gift_token` (a subscriber's gift link, `?gift=`): a token of this very article, neither expired, revoked
+    nor exhausted, grants the full text uncounted (reason `gift`); otherwise the decision is the normal one, with
+    `gift_status` saying why the token did not open it.
     """
     if preview_token is not None and _preview_token_opens(preview_token, article):
         return PREVIEW_DECISION
     now = now or timezone.now()
     state = reader_state(reader=reader, now=now)
-    decision = _decide(state=state, article=article, facts=_OneArticleFacts(reader=reader, state=state, record=record))
+    gift = gift_pass_check(token=gift_token, article=article, now=now) if gift_token is not None else None
+    facts = _OneArticleFacts(reader=reader, state=state, record=record, gift=gift, now=now)
+    decision = _decide(state=state, article=article, facts=facts)
+    if gift is not None:
+        decision = _with_gift(decision, facts.gift)
     if record:
         funnel_detail_record(reader=reader, article=article, decision=decision, now=now)
     return decision
+
+
+def _with_gift(decision: AccessDecision, gift: GiftPass) -> AccessDecision:
+    if decision.reason == Reason.GIFT:
+        return replace(decision, gift_link_id=gift.link_id)
+    return replace(decision, gift_status=None if gift.opened else gift.status)
 
 
 def _preview_token_opens(token: str, article: Article) -> bool:
@@ -342,17 +375,36 @@ def paywall_message(decision: AccessDecision) -> str:
     )
 
 
+def _offer(*, message: str, reader: Reader) -> dict:
+    return {
+        "message": message,
+        "plans": [dict(offer) for offer in plan_offers()],
+        "trial": {"days": settings.PAYWALL_TRIAL_DAYS, "available": trial_available(user=reader.user)},
+        "login_url": settings.PAYWALL_LOGIN_URL,
+        "subscribe_url": settings.PAYWALL_SUBSCRIBE_URL,
+    }
+
+
 def paywall_payload(*, decision: AccessDecision, reader: Reader) -> dict | None:
     """What the frontend shows instead of the rest of the article; None when access is granted. `code`: "premium",
     "meter_exhausted" or "registration_required" (`AccessDecision.paywall_code`)."""
     if decision.granted:
         return None
-    plans = [dict(offer) for offer in plan_offers()]
-    return {
-        "code": decision.paywall_code,
-        "message": paywall_message(decision),
-        "plans": plans,
-        "trial": {"days": settings.PAYWALL_TRIAL_DAYS, "available": trial_available(user=reader.user)},
-        "login_url": settings.PAYWALL_LOGIN_URL,
-        "subscribe_url": settings.PAYWALL_SUBSCRIBE_URL,
-    }
+    return {"code": decision.paywall_code, **_offer(message=paywall_message(decision), reader=reader)}
+
+
+GIFT_OFFER_MESSAGE = "A subscriber shared this article with you. Subscribe to read everything."
+
+
+def gift_offer_payload(*, decision: AccessDecision, reader: Reader) -> dict | None:
+    """The invitation a gift's recipient gets with the full text (the paywall's plans and trial); None otherwise."""
+    if decision.reason != Reason.GIFT:
+        return None
+    return _offer(message=GIFT_OFFER_MESSAGE, reader=reader)
+
+
+def gift_payload(decision: AccessDecision) -> dict | None:
+    """`{status, message}`: why the request's gift token did not open the article; None when it did or none came."""
+    if decision.gift_status is None:
+        return None
+    return {"status": decision.gift_status, "message": GIFT_MESSAGES[decision.gift_status]}

@@ -17,6 +17,9 @@ class PaywallErrorCode(StrEnum):
     INVALID = "invalid"
     BILLING_UNAVAILABLE = "billing_unavailable"
     INVALID_SIGNATURE = "invalid_signature"
+    GIFT_NOT_ALLOWED = "gift_not_allowed"
+    GIFT_LIMIT_REACHED = "gift_limit_reached"
+    GIFT_NOT_FOUND = "gift_not_found"
 
 
 SubscriptionErrorCode = PaywallErrorCode  # its name before it held every code of the app; still importable

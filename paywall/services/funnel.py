@@ -37,6 +37,7 @@ Kind = FunnelEvent.Kind
 _LOOK_UP = object()  # the arm: ask `experiment_arm_for`
 DEFAULT_ATTRIBUTION_DAYS = 30
 _TOUCH_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "referrer_host")
+GIFT_SOURCE = "gift"  # the `source` of a gift read and of the conversions attributed to it
 
 
 def _attribution_days() -> int:
@@ -45,14 +46,16 @@ def _attribution_days() -> int:
 
 
 def funnel_last_touch(*, reader_key: str, now: datetime) -> dict:
-    """The attribution of a conversion: the article and touch of the last paywall this reader saw within the
-    policy's attribution window ({} when none)."""
+    """The attribution of a conversion: the article and touch of the last paywall this reader saw, or gift link
+    they opened (source "gift", with the link), within the policy's attribution window ({} when none)."""
     funnel_buffer_flush()  # this process's paywalls first (another's are at most ANALYTICS_BUFFER_SECONDS late)
     since = now - timedelta(days=_attribution_days())
     row = (
-        FunnelEvent.objects.filter(reader=reader_key, kind=Kind.PAYWALL, created_at__gte=since, created_at__lte=now)
+        FunnelEvent.objects.filter(
+            reader=reader_key, kind__in=(Kind.PAYWALL, Kind.GIFT), created_at__gte=since, created_at__lte=now
+        )
         .order_by("-created_at", "-id")
-        .values("article_id", *_TOUCH_FIELDS)
+        .values("article_id", "gift_link_id", *_TOUCH_FIELDS)
         .first()
     )
     return row or {}
@@ -70,6 +73,7 @@ def funnel_event_record(
     attribute: bool = False,
     arm=_LOOK_UP,
     buffered: bool = False,
+    gift_link_id: int | None = None,
 ) -> FunnelEvent:
     """Append one funnel event. `attribute=True` (conversions) takes the article and touch of the last paywall
     seen (see `funnel_last_touch`) instead of `article_id` / `touch`. `arm`: (experiment slug, arm name) or None;
@@ -88,10 +92,13 @@ def funnel_event_record(
         "experiment": arm[0] if arm else "",
         "arm": arm[1] if arm else "",
         "article_id": article_id,
+        "gift_link_id": gift_link_id,
         **{name: getattr(touch, name, "") for name in _TOUCH_FIELDS},
     }
+    if gift_link_id is not None:
+        values["utm_source"] = GIFT_SOURCE
     if attribute:
-        values.update({"article_id": None, **{name: "" for name in _TOUCH_FIELDS}})
+        values.update({"article_id": None, "gift_link_id": None, **{name: "" for name in _TOUCH_FIELDS}})
         values.update(funnel_last_touch(reader_key=reader_key, now=now))
     event = FunnelEvent(**values)
     if buffered:
@@ -102,12 +109,16 @@ def funnel_event_record(
 
 
 def funnel_detail_record(*, reader: Reader, article, decision, now: datetime | None = None) -> FunnelEvent | None:
-    """The detail read's event, if any: a counted read, or a paywall shown (with its code). Nothing for a reader
-    without an id, for a read granted without the meter (free, subscriber, staff...) or already counted."""
+    """The detail read's event, if any: a counted read, a gift link opened (source "gift", with the link), or a
+    paywall shown (with its code). Nothing for a reader without an id, for a read granted without the meter (free,
+    subscriber, staff...) or already counted."""
     if reader.user is None and not reader.anon_id:
         return None
+    gift_link_id = getattr(decision, "gift_link_id", None)
     if decision.counted:
         kind, code = Kind.READ, ""
+    elif gift_link_id is not None:
+        kind, code = Kind.GIFT, ""
     elif not decision.granted:
         kind, code = Kind.PAYWALL, _paywall_code(decision)
     else:
@@ -124,6 +135,7 @@ def funnel_detail_record(*, reader: Reader, article, decision, now: datetime | N
         touch=reader.touch,
         arm=arm,
         buffered=True,
+        gift_link_id=gift_link_id,
     )
 
 
@@ -211,7 +223,7 @@ def funnel_reader_forget(*, user_id: int) -> int:
 # --- the rollup ---------------------------------------------------------------------------------------------------
 
 _STEPS = {
-    "readers": Q(kind__in=[Kind.READ, Kind.PAYWALL]),
+    "readers": Q(kind__in=[Kind.READ, Kind.PAYWALL, Kind.GIFT]),
     "paywall_shown": Q(kind=Kind.PAYWALL),
     "registered": Q(kind=Kind.REGISTERED),
     "verified": Q(kind=Kind.VERIFIED),
