@@ -15,6 +15,7 @@ from paywall.readers import Reader, reader_token_from_request, reader_token_read
 from paywall.selectors import plan_display, subscription_entitlement, subscription_latest_get
 from paywall.services import meter_merge, meter_state
 from paywall.services.funnel import funnel_email_verified_record, funnel_reader_merge, funnel_registration_record
+from paywall.services.gifts import gift_redemptions_merge
 
 logger = logging.getLogger(__name__)
 
@@ -48,12 +49,13 @@ def meter_summary(*, user) -> dict:
 
 def anonymous_reads_merge(*, request, user, registered: bool = False) -> int:
     """Move the reads of the anonymous reader behind this request (X-Reader-Token / mh_reader) to `user`, and their
-    funnel events: from now on they are one person. On registration (`registered=True`) the new account also keeps
-    the anonymous reader's experiment arm."""
+    funnel events and the gift links they opened: from now on they are one person. On registration
+    (`registered=True`) the new account also keeps the anonymous reader's experiment arm."""
     anon_id = reader_token_read(reader_token_from_request(request))
     if not anon_id:
         return 0
     funnel_reader_merge(anon_id=anon_id, user=user)
+    gift_redemptions_merge(anon_id=anon_id, user=user)
     return meter_merge(anon_id=anon_id, user=user, registered=registered)
 
 

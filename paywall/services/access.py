@@ -311,7 +311,7 @@ def access_decide(
 def _with_gift(decision: AccessDecision, gift: GiftPass) -> AccessDecision:
     if decision.reason == Reason.GIFT:
         return replace(decision, gift_link_id=gift.link_id)
-    return replace(decision, gift_status=None if gift.opened else gift.status)
+    return replace(decision, gift_status=gift.status if gift.status in GIFT_MESSAGES else None)
 
 
 def _preview_token_opens(token: str, article: Article) -> bool:

@@ -41,6 +41,7 @@ _SALT = "masthead.paywall.gift"
 TOKEN_MAX_LENGTH = 200
 
 OK, INVALID, EXPIRED, EXHAUSTED, REVOKED = "ok", "invalid", "expired", "exhausted", "revoked"
+UNREDEEMED = "unredeemed"  # a look (HEAD) by a reader who has not redeemed the link: not opened, nothing to say
 GIFT_MESSAGES = {
     INVALID: "This gift link is not valid for this article.",
     EXPIRED: "This gift link has expired.",
@@ -190,7 +191,7 @@ def gift_redeem(*, gift: GiftPass, reader: Reader, now: datetime, record: bool) 
     if GiftRedemption.objects.filter(link_id=gift.link_id, reader_key=key).exists():
         return gift
     if not record:
-        return replace(gift, status=_state_now(gift.link_id, now) or EXHAUSTED)
+        return replace(gift, status=_state_now(gift.link_id, now) or UNREDEEMED)
     try:
         with transaction.atomic():
             raised = GiftLink.objects.filter(
@@ -213,3 +214,19 @@ def _state_now(link_id: int, now: datetime) -> str | None:
     if row is None or row["revoked_at"] is not None:
         return REVOKED
     return EXPIRED if row["expires_at"] <= now else None
+
+
+def gift_redemptions_merge(*, anon_id: str, user) -> int:
+    """An anonymous recipient signed in or registered: the links they opened stay opened for the account, without
+    another redemption (those the account had already redeemed keep the account's row)."""
+    account = f"u:{user.pk}"
+    already = GiftRedemption.objects.filter(reader_key=account).values("link_id")
+    try:
+        with transaction.atomic():
+            return (
+                GiftRedemption.objects.filter(reader_key=f"a:{anon_id}")
+                .exclude(link_id__in=already)
+                .update(reader_key=account)
+            )
+    except IntegrityError:  # the account redeemed one of them at this very moment: it keeps its own row
+        return 0

@@ -163,3 +163,41 @@ def test_pages_are_never_metered(api_client, ghost_key):
     response = reader.ghost("pages/slug/about/")
     assert SECRET.encode() in response.content
     assert reader.rest(ArticleFactory().slug)["reason"] == "meter_exhausted"
+
+
+# Gift links (issue 17) on the single-post read: every reader kind with a live token of the post, a dead one (revoked)
+# and a live one of another post. The post's `access` equals the REST detail's with the same token.
+@pytest.mark.parametrize("token", ["live", "revoked", "other"])
+@pytest.mark.parametrize(("who", "used"), READERS, ids=[f"{w}-used{u}" for w, u in READERS])
+def test_a_gift_opens_only_its_post_on_the_ghost_read_and_nothing_leaks(
+    request, api_client, ghost_key, who, used, token
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.paywall.factories import SubscriptionFactory
+    from tests.paywall.gifts import gift_of
+
+    reader, user = _reader(request, api_client, ghost_key, who, used)
+    article = ArticleFactory(access_level="premium")
+    if who == "author":
+        ArticleAuthor.objects.create(article=article, author=AuthorFactory(user=user))
+    giver = SubscriptionFactory(current_period_end=timezone.now() + timedelta(days=9)).user
+    gifted = article if token != "other" else ArticleFactory(access_level="premium")
+    _, gift = gift_of(gifted, giver, **({"revoked_at": timezone.now()} if token == "revoked" else {}))
+    # when the reader opens the post with the token, then the same through REST
+    read = reader.ghost(f"posts/slug/{article.slug}/", gift=gift, formats="html,plaintext")
+    assert read.status_code == 200, read.content
+    (post,) = json.loads(read.content)["posts"]
+    reader.client.cookies.clear()
+    rest = reader.client.get(
+        f"/api/v1/articles/{article.slug}/", {"gift": gift}, headers=reader.headers(scheme="Bearer")
+    ).json()
+    # then the same decision, the paid part only when granted, and why a token did not open it
+    own_access = who in ("trial_reader", "subscriber", "editor", "author")
+    assert post["access"] is rest["access"]["granted"] is (own_access or token == "live")
+    assert (SECRET.encode() in read.content) is post["access"]
+    expected_status = {"live": None, "revoked": "revoked", "other": "invalid"}[token]
+    assert (post["gift"] or {}).get("status") == (rest["gift"] or {}).get("status") == expected_status
+    assert (post["offer"] is not None) is (rest["access"]["reason"] == "gift")

@@ -79,3 +79,20 @@ def test_daily_stats_are_read_only(admin_client):
     MeterDailyStat.objects.create(day=timezone.localdate(), readers=3, metered_reads=7, paywall_hits=2)
     assert admin_client.get("/admin/paywall/meterdailystat/").status_code == 200
     assert admin_client.get("/admin/paywall/meterdailystat/add/").status_code == 403
+
+
+def test_gift_links_are_listed_read_only_and_revoked_through_the_service(admin_client, subscriber):
+    from paywall.models import GiftLink
+    from tests.articles.factories import ArticleFactory
+    from tests.paywall.gifts import gift_of
+
+    link, token = gift_of(ArticleFactory(title="A gifted story"), subscriber)
+    listing = admin_client.get("/admin/paywall/giftlink/")
+    assert listing.status_code == 200 and "A gifted story" in listing.content.decode()
+    assert token not in listing.content.decode()  # the token is the giver's to share
+    page = admin_client.get(f"/admin/paywall/giftlink/{link.pk}/change/")
+    assert page.status_code == 200 and token.split(":")[0] not in page.content.decode()
+    assert admin_client.get("/admin/paywall/giftlink/add/").status_code == 403
+    response = admin_client.post("/admin/paywall/giftlink/", {"action": "revoke", "_selected_action": [link.pk]})
+    assert response.status_code == 302
+    assert GiftLink.objects.get(pk=link.pk).revoked_at is not None

@@ -15,8 +15,9 @@ from tests.articles.factories import ArticleFactory, AuthorFactory
 pytestmark = pytest.mark.django_db
 
 SECRET = "SECRET-AFTER-BOUNDARY"
-DETAIL_QUERY = """query($slug: String!) { article(slug: $slug) {
-  body bodyIsPreview access { granted reason readsLeft limit readerKind } paywall { code message } } }"""
+DETAIL_QUERY = """query($slug: String!, $gift: String) { article(slug: $slug, gift: $gift) {
+  body bodyIsPreview access { granted reason readsLeft limit readerKind } paywall { code message }
+  gift { status } offer { message } } }"""
 
 
 class Surface:
@@ -31,17 +32,18 @@ class Surface:
     def _headers(self) -> dict:
         return {**self.headers, **({"X-Reader-Token": self.token} if self.token else {})}
 
-    def read(self, slug: str) -> tuple[dict, bytes]:
+    def read(self, slug: str, gift: str | None = None) -> tuple[dict, bytes]:
         if self.kind == "rest":
-            response = self.client.get(f"/api/v1/articles/{slug}/", headers=self._headers())
+            params = {"gift": gift} if gift is not None else {}
+            response = self.client.get(f"/api/v1/articles/{slug}/", params, headers=self._headers())
             assert response.status_code == 200, response.content
             data = response.json()
             access, body, preview = data["access"], data["body"], data["body_is_preview"]
-            paywall = data["paywall"]
+            paywall, gift_status, offer = data["paywall"], data["gift"], data["offer"]
         else:
             response = self.client.post(
                 "/graphql/",
-                data=json.dumps({"query": DETAIL_QUERY, "variables": {"slug": slug}}),
+                data=json.dumps({"query": DETAIL_QUERY, "variables": {"slug": slug, "gift": gift}}),
                 content_type="application/json",
                 headers=self._headers(),
             )
@@ -57,6 +59,7 @@ class Surface:
                 "reader_kind": node["access"]["readerKind"],
             }
             body, preview, paywall = node["body"], node["bodyIsPreview"], node["paywall"]
+            gift_status, offer = node["gift"], node["offer"]
         assert response["Cache-Control"].startswith("private") and "no-store" in response["Cache-Control"]
         self.token = response.headers.get("X-Reader-Token") or self.token
         result = {
@@ -68,8 +71,23 @@ class Surface:
             "body_is_preview": preview,
             "has_secret": SECRET in (body or ""),
             "paywall": (paywall or {}).get("code"),
+            "gift": (gift_status or {}).get("status"),
+            "offer": offer is not None,
         }
         return result, response.content
+
+
+def _reader_and_article(request, api_client, surface: str, who: str, level: str, used: int):
+    """A reader of kind `who` who already read `used` metered articles through `surface`, and a new article of
+    `level` (written by the reader when `who` is "author")."""
+    user = UserFactory() if who == "author" else _user(who, request)
+    client = Surface(api_client, surface, user)
+    for warmup in ArticleFactory.create_batch(used):
+        client.read(warmup.slug)
+    article = ArticleFactory(access_level=level)
+    if who == "author":
+        ArticleAuthor.objects.create(article=article, author=AuthorFactory(user=user))
+    return client, article
 
 
 def _user(kind: str, request):
@@ -107,13 +125,7 @@ SCENARIOS = [
 )
 def test_every_reader_gets_the_same_decision_on_every_surface(request, api_client, surface, who, level, used, expected):
     # given a reader who already used `used` metered reads today, through the same surface
-    user = UserFactory() if who == "author" else _user(who, request)
-    client = Surface(api_client, surface, user)
-    for warmup in ArticleFactory.create_batch(used):
-        client.read(warmup.slug)
-    article = ArticleFactory(access_level=level)
-    if who == "author":
-        ArticleAuthor.objects.create(article=article, author=AuthorFactory(user=user))
+    client, article = _reader_and_article(request, api_client, surface, who, level, used)
     # when
     result, raw = client.read(article.slug)
     # then
@@ -238,3 +250,67 @@ def test_meter_policies_decide_the_same_on_every_surface_and_never_leak(
     assert result["has_secret"] is granted
     if not granted:
         assert SECRET.encode() not in raw, "the full body leaked to a reader without access"
+
+
+# Gift links (issue 17) through both surfaces: (reader kind, article level, metered reads used first, the token
+# given, expected (reason, granted, paywall code, gift status)). "other": a live token of another article.
+GIFT_SCENARIOS = [
+    ("anonymous", "premium", 0, "live", ("gift", True, None, None)),
+    ("anonymous", "metered", 3, "live", ("gift", True, None, None)),
+    ("registered", "metered", 5, "live", ("gift", True, None, None)),
+    ("lapsed_subscriber", "premium", 0, "live", ("gift", True, None, None)),
+    ("trial_reader", "premium", 0, "live", ("gift", True, None, None)),
+    ("subscriber", "premium", 0, "live", ("gift", True, None, None)),
+    ("editor", "premium", 0, "live", ("staff", True, None, None)),
+    ("author", "premium", 0, "live", ("author", True, None, None)),
+    ("anonymous", "free", 3, "live", ("free", True, None, None)),
+    ("anonymous", "premium", 0, "expired", ("premium", False, "premium", "expired")),
+    ("anonymous", "metered", 3, "revoked", ("meter_exhausted", False, "meter_exhausted", "revoked")),
+    ("registered", "metered", 0, "exhausted", ("metered", True, None, "exhausted")),
+    ("registered", "premium", 0, "forged", ("premium", False, "premium", "invalid")),
+    ("anonymous", "premium", 0, "other", ("premium", False, "premium", "invalid")),
+    ("lapsed_subscriber", "metered", 5, "other", ("meter_exhausted", False, "meter_exhausted", "invalid")),
+]
+_TOKEN_CHANGES = {
+    "live": {},
+    "expired": {"expires_at": "2020-01-01T00:00:00Z"},
+    "revoked": {"revoked_at": "2020-01-01T00:00:00Z"},
+    "exhausted": {"redemptions_max": 0},
+}
+
+
+def _gift_token(article, state: str) -> str:
+    from tests.paywall.factories import SubscriptionFactory
+    from tests.paywall.gifts import gift_of
+
+    giver = UserFactory()
+    SubscriptionFactory(user=giver, status="active", current_period_end="2099-01-01T00:00:00Z")
+    if state == "other":
+        return gift_of(ArticleFactory(access_level="premium"), giver)[1]
+    _, token = gift_of(article, giver, **_TOKEN_CHANGES.get(state, {}))
+    return token + "x" if state == "forged" else token
+
+
+@pytest.mark.parametrize("surface", ["rest", "graphql"])
+@pytest.mark.parametrize(
+    ("who", "level", "used", "token", "expected"),
+    GIFT_SCENARIOS,
+    ids=[f"{w}-{lv}-used{u}-{t}" for w, lv, u, t, _ in GIFT_SCENARIOS],
+)
+def test_gift_readers_get_the_same_decision_on_every_surface_and_nothing_leaks(
+    request, api_client, surface, who, level, used, token, expected
+):
+    # given a reader who used `used` metered reads, and a gift token of the article (live, dead or another's)
+    client, article = _reader_and_article(request, api_client, surface, who, level, used)
+    before = client.read(ArticleFactory(access_level="free").slug)[0]["reads_left"]
+    # when
+    result, raw = client.read(article.slug, gift=_gift_token(article, token))
+    # then
+    reason, granted, code, gift_status = expected
+    assert (result["reason"], result["granted"], result["paywall"], result["gift"]) == expected
+    assert result["has_secret"] is granted and result["body_is_preview"] is (not granted)
+    assert result["offer"] is (reason == "gift")
+    if not granted:
+        assert SECRET.encode() not in raw, "the full body leaked to a reader without access"
+    if reason == "gift":  # a gift read is never counted against the meter
+        assert client.read(ArticleFactory(access_level="free").slug)[0]["reads_left"] == before

@@ -150,3 +150,24 @@ def test_the_schema_describes_access_policy_under_an_experiment(api_client, sche
     data = api_client.get("/api/v1/articles/metered/").json()
     assert data["access"]["policy"] == {"experiment": "wall-test", "arm": "all"}
     assert _mismatches(schema, _response_schema(schema, "/api/v1/articles/{slug}/"), data) == []
+
+
+def test_the_schema_describes_gift_reads_and_gift_links(api_client, schema, content, subscriber):
+    """A recipient's read (`offer`), a dead token's (`gift`), and the giver's own endpoints (issue 17)."""
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from tests.paywall.gifts import gift_of
+
+    _, token = gift_of(content["premium"], subscriber)
+    detail = _response_schema(schema, "/api/v1/articles/{slug}/")
+    opened = api_client.get("/api/v1/articles/premium/", {"gift": token}).json()
+    dead = api_client.get("/api/v1/articles/premium/", {"gift": token + "x"}).json()
+    assert opened["offer"]["plans"] and dead["gift"]["status"] == "invalid" and dead["paywall"]["plans"]
+    assert _mismatches(schema, detail, opened) == [] and _mismatches(schema, detail, dead) == []
+    headers = {"Authorization": f"Bearer {RefreshToken.for_user(subscriber).access_token}"}
+    created = api_client.post("/api/v1/articles/free/gifts/", headers=headers)
+    create_schema = schema["paths"]["/api/v1/articles/{slug}/gifts/"]["post"]["responses"]["201"]
+    assert _mismatches(schema, create_schema["content"]["application/json"]["schema"], created.json()) == []
+    listed = api_client.get("/api/v1/me/gifts/", headers=headers).json()
+    assert len(listed["results"]) == 2
+    assert _mismatches(schema, _response_schema(schema, "/api/v1/me/gifts/"), listed) == []

@@ -209,3 +209,17 @@ def test_a_token_opens_no_other_surface(api_client, graphql_client, subscriber, 
     data, raw = _rest(api_client, other, token)
     assert data["gift"]["status"] == "invalid" and SECRET.encode() not in raw
     assert GiftLink.objects.get().redemptions == 0
+
+
+@pytest.mark.parametrize("links", [1, 8])
+def test_listing_gift_links_costs_the_same_queries_for_one_or_many(
+    api_client, graphql_client, subscriber, django_assert_max_num_queries, links
+):
+    for article in ArticleFactory.create_batch(links):
+        gift_of(article, subscriber)
+    with django_assert_max_num_queries(3):  # the JWT's user and the links with their articles, whatever the count
+        response = api_client.get("/api/v1/me/gifts/", headers=_bearer(subscriber))
+    assert len(response.json()["results"]) == links
+    with django_assert_max_num_queries(3):
+        answer = graphql_client("{ myGiftLinks { id article { slug } } }", headers=_bearer(subscriber)).json_body
+    assert len(answer["data"]["myGiftLinks"]) == links

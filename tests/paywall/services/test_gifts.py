@@ -178,7 +178,8 @@ def test_a_look_without_counting_only_lets_in_a_recipient_who_already_redeemed(s
     article = ArticleFactory(access_level="premium")
     link, token = gift_of(article, subscriber)
     reader = _anonymous()
-    assert _read(reader, article, token, record=False).granted is False  # HEAD: no redemption written
+    look = _read(reader, article, token, record=False)  # HEAD: no redemption written, and nothing went wrong
+    assert (look.granted, look.gift_status) == (False, None)
     assert GiftLink.objects.get(pk=link.pk).redemptions == 0
     assert _read(reader, article, token).reason == "gift"
     assert _read(reader, article, token, record=False).reason == "gift"
@@ -258,3 +259,17 @@ def test_one_recipient_opening_a_link_ten_times_at_once_uses_one_redemption(subs
     assert [d.reason for d in results] == ["gift"] * 10
     link.refresh_from_db()
     assert link.redemptions == 1
+
+
+def test_a_recipient_who_signs_in_keeps_the_links_they_opened_without_another_redemption(subscriber):
+    from paywall.services.gifts import gift_redemptions_merge
+
+    article = ArticleFactory(access_level="premium")
+    link, token = gift_of(article, subscriber)
+    anonymous = _anonymous()
+    assert _read(anonymous, article, token).reason == "gift"
+    user = UserFactory()
+    assert gift_redemptions_merge(anon_id=anonymous.anon_id, user=user) == 1
+    assert _read(Reader(user=user), article, token).reason == "gift"
+    link.refresh_from_db()
+    assert link.redemptions == 1 and GiftRedemption.objects.get(link=link).reader_key == f"u:{user.pk}"
