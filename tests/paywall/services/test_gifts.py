@@ -199,7 +199,7 @@ def test_free_staff_and_authors_keep_their_reason_and_use_no_redemption(subscrib
 # --- the funnel --------------------------------------------------------------------------------------------------
 
 
-def test_a_gift_read_and_the_recipients_registration_carry_the_giver_link_as_source(subscriber):
+def test_a_gift_read_and_the_recipients_registration_carry_the_giver_link_as_source(subscriber, editor):
     article = ArticleFactory(access_level="premium")
     link, token = gift_of(article, subscriber)
     reader = _anonymous()
@@ -225,6 +225,14 @@ def test_a_gift_read_and_the_recipients_registration_carry_the_giver_link_as_sou
 
     row = FunnelDaily.objects.get(dimension="source", key="gift")
     assert (row.readers, row.registered, row.paid) == (1, 1, 1)
+    # and the revenue desk's API shows the source
+    from django.test import Client
+
+    staff = Client()
+    staff.force_login(editor)
+    rows = staff.get("/api/v1/analytics/funnel/", {"group_by": "source"}).json()["rows"]
+    (gift_row,) = [r for r in rows if r["key"] == "gift"]
+    assert (gift_row["readers"], gift_row["registered"], gift_row["paid"]) == (1, 1, 1)
 
 
 # --- limits under concurrency ------------------------------------------------------------------------------------
