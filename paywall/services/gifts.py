@@ -58,7 +58,8 @@ class GiftLimitReached(ApplicationError):
     def __init__(self, *, renews_at: datetime, now: datetime):
         retry_after = max(1, math.ceil((renews_at - now).total_seconds()))
         super().__init__(
-            f"You have shared {settings.GIFT_LINKS_PER_MONTH} gift links this month; more from {renews_at:%B %-d}.",
+            f"You have shared {settings.GIFT_LINKS_PER_MONTH} gift links this month; "
+            f"more from {renews_at:%B} {renews_at.day}.",
             code=PaywallErrorCode.GIFT_LIMIT_REACHED,
             extra={"renews_at": renews_at.isoformat(), "retry_after": retry_after},
         )

@@ -19,6 +19,7 @@ fragment ListItem on Article {
 }
 """
 
+OFFER = "message loginUrl subscribeUrl plans { code name amount currency interval display } trial { days available }"
 DETAIL = (
     LIST_ITEM
     + """
@@ -29,13 +30,11 @@ fragment Detail on Article {
   seo { title description }
   jsonLd
   access { granted reason readsLeft limit resetsAt readerKind policy { experiment arm } }
-  paywall {
-    code message loginUrl subscribeUrl
-    plans { code name amount currency interval display }
-    trial { days available }
-  }
+  paywall { code OFFER_FIELDS }
+  gift { status message }
+  offer { OFFER_FIELDS }
 }
-"""
+""".replace("OFFER_FIELDS", OFFER)
 )
 
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T")

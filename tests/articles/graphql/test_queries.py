@@ -279,6 +279,22 @@ def test_detail_parity_with_rest(api_client):
         assert normalise(graphql) == normalise(camelize(rest)), article.access_level
 
 
+@pytest.mark.parametrize("token", ["live", "forged"])
+def test_gift_detail_parity_with_rest(api_client, subscriber, token):
+    from tests.paywall.gifts import gift_of
+
+    # two recipients (separate cookie jars) of one gift link, or of a forged token
+    graphql_client = GraphQLClient(APIClient())
+    article = ArticleFactory(access_level="premium")
+    _, gift = gift_of(article, subscriber)
+    gift = gift if token == "live" else gift + "x"
+    rest = api_client.get(f"/api/v1/articles/{article.slug}/", {"gift": gift}).json()
+    query = DETAIL + "query($slug: String!, $gift: String) { article(slug: $slug, gift: $gift) { ...Detail } }"
+    graphql = graphql_client(query, {"slug": article.slug, "gift": gift}).json_body["data"]["article"]
+    assert normalise(graphql) == normalise(camelize(rest))
+    assert rest["access"]["reason"] == ("gift" if token == "live" else "premium")
+
+
 def test_related_parity_with_rest(graphql_client, api_client):
     articles = _catalogue()
     rest = api_client.get(f"/api/v1/articles/{articles[0].slug}/related/").json()["results"]
