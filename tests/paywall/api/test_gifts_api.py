@@ -116,7 +116,8 @@ def test_graphql_lists_and_revokes_the_readers_own_links(graphql_client, subscri
 
 def _rest(api_client, article, token, headers=None) -> tuple[dict, bytes]:
     api_client.cookies.clear()
-    response = api_client.get(f"/api/v1/articles/{article.slug}/", {"gift": token}, headers=headers or {})
+    params = {"gift": token} if token is not None else {}
+    response = api_client.get(f"/api/v1/articles/{article.slug}/", params, headers=headers or {})
     assert response.status_code == 200, response.content
     assert response["Cache-Control"] == "private, no-store"
     return response.json(), response.content
@@ -223,3 +224,19 @@ def test_listing_gift_links_costs_the_same_queries_for_one_or_many(
     with django_assert_max_num_queries(3):
         answer = graphql_client("{ myGiftLinks { id article { slug } } }", headers=_bearer(subscriber)).json_body
     assert len(answer["data"]["myGiftLinks"]) == links
+
+
+@pytest.mark.parametrize("surface", ["rest", "graphql"])
+def test_caches_never_hand_a_gift_body_to_others_nor_a_teaser_to_the_recipient(
+    api_client, graphql_client, subscriber, surface
+):
+    # given the article's detail already cached by a reader without access (snapshot, answer caches warm)
+    article = ArticleFactory(access_level="premium")
+    _, token = gift_of(article, subscriber)
+    read = _rest if surface == "rest" else _graphql
+    client = api_client if surface == "rest" else graphql_client
+    for gift in (None, token, None, token):
+        data, raw = read(client, article, gift)
+        # then each answer is the decision of its own request
+        assert (SECRET.encode() in raw) is (gift is not None)
+        assert data["access"]["reason"] == ("gift" if gift else "premium")
