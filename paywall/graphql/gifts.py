@@ -10,34 +10,25 @@ from articles import selectors as article_selectors
 from cms.core.links import site_base
 from cms.graphql.context import request_reader
 from cms.graphql.mutations import ServiceMutation, mutation_errors
-from cms.graphql.types import ErrorType
+from cms.graphql.types import ErrorType, value_type
 from paywall import services
 from paywall.presenters import gift_link_present
 from paywall.selectors import gift_link_list_for_giver
 
-
-class GiftArticleType(graphene.ObjectType):
-    class Meta:
-        name = "GiftArticle"
-
-    slug = graphene.String(required=True)
-    title = graphene.String(required=True)
-
-
-class GiftLinkType(graphene.ObjectType):
-    id = graphene.Int(required=True)
-    article = graphene.Field(GiftArticleType, required=True)
-    token = graphene.String(required=True, description="Pass it as `article(slug, gift:)` (REST/Ghost: `?gift=`).")
-    url = graphene.String(required=True, description="The article's REST detail URL with `?gift=<token>`.")
-    created_at = graphene.DateTime(required=True)
-    expires_at = graphene.DateTime(required=True)
-    redemptions = graphene.Int(required=True, description="Distinct recipients so far.")
-    redemptions_left = graphene.Int(required=True)
-    revoked_at = graphene.DateTime()
-    status = graphene.String(required=True, description="active, expired, exhausted or revoked.")
-
-    class Meta:
-        name = "GiftLink"
+GiftArticleType = value_type("GiftArticle", slug=graphene.String(required=True), title=graphene.String(required=True))
+GiftLinkType = value_type(
+    "GiftLink",
+    id=graphene.Int(required=True),
+    article=graphene.Field(GiftArticleType, required=True),
+    token=graphene.String(required=True, description="Pass it as `article(slug, gift:)` (REST/Ghost: `?gift=`)."),
+    url=graphene.String(required=True, description="The article's REST detail URL with `?gift=<token>`."),
+    created_at=graphene.DateTime(required=True),
+    expires_at=graphene.DateTime(required=True),
+    redemptions=graphene.Int(required=True, description="Distinct recipients so far."),
+    redemptions_left=graphene.Int(required=True),
+    revoked_at=graphene.DateTime(),
+    status=graphene.String(required=True, description="active, expired, exhausted or revoked."),
+)
 
 
 class GiftLinkCreate(ServiceMutation):

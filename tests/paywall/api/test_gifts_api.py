@@ -130,14 +130,18 @@ def _graphql(graphql_client, article, token, headers=None) -> tuple[dict, bytes]
     return response.json_body["data"]["article"], response.content
 
 
-@pytest.mark.parametrize("surface", ["rest", "graphql"])
-def test_the_recipient_reads_in_full_with_an_offer_and_the_meter_untouched(
-    api_client, graphql_client, subscriber, surface
-):
+@pytest.fixture(params=["rest", "graphql"])
+def recipient_read(request, api_client, graphql_client):
+    """read(article, token) -> (detail, raw answer), through REST or GraphQL, each time as a new anonymous reader."""
+    if request.param == "rest":
+        return lambda article, token: _rest(api_client, article, token)
+    return lambda article, token: _graphql(graphql_client, article, token)
+
+
+def test_the_recipient_reads_in_full_with_an_offer_and_the_meter_untouched(recipient_read, subscriber):
     article = ArticleFactory(access_level="metered")
     link, token = gift_of(article, subscriber)
-    read = _rest if surface == "rest" else _graphql
-    data, raw = read(api_client if surface == "rest" else graphql_client, article, token)
+    data, raw = recipient_read(article, token)
     assert data["access"]["reason"] == "gift" and data["access"]["granted"] is True and SECRET.encode() in raw
     assert data["paywall"] is None and data["gift"] is None
     assert data["offer"]["message"] and [p["code"] for p in data["offer"]["plans"]] == ["weekly", "annual"]
@@ -146,7 +150,6 @@ def test_the_recipient_reads_in_full_with_an_offer_and_the_meter_untouched(
     assert link.redemptions == 1
 
 
-@pytest.mark.parametrize("surface", ["rest", "graphql"])
 @pytest.mark.parametrize(
     ("change", "status"),
     [
@@ -157,15 +160,12 @@ def test_the_recipient_reads_in_full_with_an_offer_and_the_meter_untouched(
     ],
     ids=["expired", "revoked", "exhausted", "forged"],
 )
-def test_a_dead_token_adds_why_and_the_paywall_keeps_its_code(
-    api_client, graphql_client, subscriber, surface, change, status
-):
+def test_a_dead_token_adds_why_and_the_paywall_keeps_its_code(recipient_read, subscriber, change, status):
     article = ArticleFactory(access_level="premium")
     change = dict(change)
     forged = change.pop("token", None)
     _, token = gift_of(article, subscriber, **change)
-    read = _rest if surface == "rest" else _graphql
-    data, raw = read(api_client if surface == "rest" else graphql_client, article, forged or token)
+    data, raw = recipient_read(article, forged or token)
     assert data["access"]["reason"] == "premium" and data["paywall"]["code"] == "premium"
     assert data["gift"]["status"] == status and data["gift"]["message"]
     assert data["offer"] is None and SECRET.encode() not in raw
@@ -226,17 +226,12 @@ def test_listing_gift_links_costs_the_same_queries_for_one_or_many(
     assert len(answer["data"]["myGiftLinks"]) == links
 
 
-@pytest.mark.parametrize("surface", ["rest", "graphql"])
-def test_caches_never_hand_a_gift_body_to_others_nor_a_teaser_to_the_recipient(
-    api_client, graphql_client, subscriber, surface
-):
+def test_caches_never_hand_a_gift_body_to_others_nor_a_teaser_to_the_recipient(recipient_read, subscriber):
     # given the article's detail already cached by a reader without access (snapshot, answer caches warm)
     article = ArticleFactory(access_level="premium")
     _, token = gift_of(article, subscriber)
-    read = _rest if surface == "rest" else _graphql
-    client = api_client if surface == "rest" else graphql_client
     for gift in (None, token, None, token):
-        data, raw = read(client, article, gift)
+        data, raw = recipient_read(article, gift)
         # then each answer is the decision of its own request
         assert (SECRET.encode() in raw) is (gift is not None)
         assert data["access"]["reason"] == ("gift" if gift else "premium")
