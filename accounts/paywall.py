@@ -16,6 +16,7 @@ from paywall.selectors import plan_display, subscription_entitlement, subscripti
 from paywall.services import meter_merge, meter_state
 from paywall.services.funnel import funnel_email_verified_record, funnel_reader_merge, funnel_registration_record
 from paywall.services.gifts import gift_redemptions_merge
+from paywall.services.groups import group_domain_join_on_verify
 
 logger = logging.getLogger(__name__)
 
@@ -69,5 +70,7 @@ def account_registered(*, request, user) -> int:
 
 
 def email_verified(*, user) -> None:
-    """The funnel's `verified` step (see `funnel_email_verified_record`)."""
+    """The funnel's `verified` step (see `funnel_email_verified_record`), and a verified address at a group's
+    domain joins that group while it has seats (`group_domain_join_on_verify`)."""
     funnel_email_verified_record(user_id=user.pk)
+    group_domain_join_on_verify(user=user)

@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from cms.core.exceptions import ApplicationError
 
 from . import (
+    admin_groups,  # noqa: F401 - registers the group subscriptions' admin
     admin_policies,  # noqa: F401 - registers the policy and experiment admins
     services,
 )
@@ -89,7 +90,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "is_trial", "is_comp", "cancel_at_period_end", "provider", "plan")
     search_fields = ("user__email", "provider_customer_id", "provider_subscription_id")
-    list_select_related = ("user", "plan")
+    list_select_related = ("user", "plan", "group")
     readonly_fields = [f.name for f in Subscription._meta.fields if f.name != "id"] + ["created_at", "updated_at"]
     inlines = [SubscriptionEventInline]
     actions = ["cancel_at_period_end", "resume", "cancel_now_refund", "expire_now"]
@@ -103,7 +104,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
     @admin.display(description="reader", ordering="user__email")
     def user_email(self, obj: Subscription) -> str:
-        return obj.user.email
+        return obj.user.email if obj.user_id else f"group: {obj.group}"
 
     cancel_at_period_end = _state_action(services.subscription_cancel, "Cancel at period end", "Cancel at period end")
     resume = _state_action(services.subscription_resume, "Resume (undo cancel at period end)", "Resume")

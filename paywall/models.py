@@ -25,6 +25,9 @@ class Plan(TimeStampedModel):
     active = models.BooleanField(default=True)
     provider_price_id = models.CharField(max_length=100, blank=True, help_text="e.g. Stripe price_...")
     ordering = models.PositiveSmallIntegerField(default=0)
+    per_seat = models.BooleanField(
+        default=False, help_text="A group plan: the price is per seat, bought by an organisation for its members."
+    )
 
     class Meta:
         ordering = ["ordering", "amount"]
@@ -51,7 +54,16 @@ class Subscription(TimeStampedModel):
 
     LIVE_STATUSES = (Status.TRIALING, Status.ACTIVE, Status.PAST_DUE)
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscriptions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        help_text="The reader; empty for a group's subscription (see `group`).",
+    )
+    # a group's subscription (quantity = the group's seats): its members read while it is live
+    group = models.ForeignKey("Group", null=True, blank=True, on_delete=models.PROTECT, related_name="subscriptions")
     plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.PROTECT, related_name="subscriptions")
     status = models.CharField(max_length=10, choices=Status.choices)
     is_trial = models.BooleanField(default=False)
@@ -78,10 +90,120 @@ class Subscription(TimeStampedModel):
                 name="subscription_one_live_per_user",
             ),
             models.UniqueConstraint(fields=["user"], condition=Q(is_trial=True), name="subscription_one_trial_ever"),
+            models.UniqueConstraint(
+                fields=["group"],
+                condition=Q(status__in=["trialing", "active", "past_due"]),
+                name="subscription_one_live_per_group",
+            ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, group__isnull=True) | Q(user__isnull=True, group__isnull=False),
+                name="subscription_reader_or_group",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} {self.status} ({self.plan or 'no plan'})"
+        return f"{self.user or self.group} {self.status} ({self.plan or 'no plan'})"
+
+
+class Group(TimeStampedModel):
+    """An organisation's subscription for its members (a team, a newsroom desk, a library, a campus): `seats`
+    members at most, managed by its `admins` (who use a seat only when they are members too). Members read while the
+    group's subscription is live; readers coming from its `networks` read without signing in."""
+
+    name = models.CharField(max_length=200)
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="groups")
+    seats = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(100000)])
+    domain = models.CharField(
+        max_length=253,
+        blank=True,
+        help_text="Email domain (example.com): a reader who verifies an address there joins while seats remain.",
+    )
+    admins = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="administered_groups")
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["domain"], name="group_by_domain", condition=~Q(domain=""))]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupMembership(models.Model):
+    """A seat in use. Never more rows than the group's seats: every join locks the group row first."""
+
+    class Source(models.TextChoices):
+        INVITATION = "invitation"
+        DOMAIN = "domain"
+        STAFF = "staff"
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_memberships")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["group", "user"], name="group_membership_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.group}"
+
+
+class GroupInvitation(models.Model):
+    """An invitation by email; the signed link carries its id. Accepting it takes a seat if one is free."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="group_invitation_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.group}"
+
+
+class GroupNetwork(models.Model):
+    """An IP range (CIDR, IPv4 or IPv6) whose readers read as the group's, without signing in."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="networks")
+    cidr = models.CharField(max_length=50, help_text="e.g. 192.0.2.0/24 or 2001:db8::/48")
+    label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["group", "cidr"], name="group_network_once")]
+
+    def __str__(self) -> str:
+        return self.cidr
+
+
+class GroupNetworkUsage(models.Model):
+    """How many article reads the group's networks opened on a local day: an aggregate, nothing per reader."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="usage")
+    day = models.DateField()
+    reads = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [models.UniqueConstraint(fields=["group", "day"], name="group_network_usage_once")]
 
 
 class SubscriptionEvent(models.Model):

@@ -65,10 +65,14 @@ _NO_TOUCH = Touch()
 
 @dataclass(frozen=True)
 class Reader:
-    """The subject of a paywall decision. `user` is None for anonymous readers."""
+    """The subject of a paywall decision. `user` is None for anonymous readers. `client_ip`: the request's client
+    address by the trusted-proxy rule, which a group's networks may let in (`group_network_for`); it takes part in
+    equality, so a reader resolved from a request is never the anonymous `Reader()` whose answers are cached
+    publicly."""
 
     user: object | None = None
     anon_id: str | None = None
+    client_ip: str | None = None
     new_token: str | None = field(default=None, compare=False)
     touch: Touch = field(default=_NO_TOUCH, compare=False)
 
@@ -102,19 +106,28 @@ def reader_token_from_request(request) -> str | None:
     return request.headers.get(HEADER_NAME) or request.COOKIES.get(COOKIE_NAME)
 
 
+def _client_ip(request) -> str | None:
+    """The client address by the throttling's trusted-proxy rule (`TRUSTED_PROXIES`): a forged `X-Forwarded-For`
+    never moves it."""
+    from accounts.throttling import client_ip  # the one trusted-proxy rule; accounts imports no paywall module here
+
+    return client_ip(request)
+
+
 def reader_resolve(request, *, issue: bool = True) -> Reader:
     """The reader behind a request. An anonymous request without a valid token gets a new id (`new_token` set)."""
     user = getattr(request, "user", None)
     touch = touch_from_request(request)
+    network = _client_ip(request)
     if user is not None and user.is_authenticated:
-        return Reader(user=user, touch=touch)
+        return Reader(user=user, touch=touch, client_ip=network)
     anon_id = reader_token_read(reader_token_from_request(request))
     if anon_id:
-        return Reader(anon_id=anon_id, touch=touch)
+        return Reader(anon_id=anon_id, touch=touch, client_ip=network)
     if not issue:
-        return Reader(anon_id=None, touch=touch)
+        return Reader(anon_id=None, touch=touch, client_ip=network)
     anon_id, token = reader_token_issue()
-    return Reader(anon_id=anon_id, new_token=token, touch=touch)
+    return Reader(anon_id=anon_id, new_token=token, touch=touch, client_ip=network)
 
 
 def reader_token_attach(response, reader: Reader):

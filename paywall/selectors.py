@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -19,6 +20,8 @@ from .models import (
     Experiment,
     ExperimentAssignment,
     GiftLink,
+    GroupMembership,
+    GroupNetwork,
     MeterPolicy,
     MeterRead,
     MeterWindow,
@@ -72,6 +75,87 @@ def subscription_entitlement_get(*, user, now: datetime) -> Entitlement | None:
         return None
     subscription = next(iter(Subscription.objects.raw(_latest_entitlement_sql(), [user.pk])), None)
     return subscription_entitlement(subscription=subscription, now=now)
+
+
+@dataclass(frozen=True)
+class ReaderEntitlements:
+    """A signed-in reader's entitlements: the personal one (None: none live) and the group whose live subscription
+    lets them in as a member (None: none)."""
+
+    personal: Entitlement | None
+    group_id: int | None
+
+
+@functools.cache
+def _reader_entitlements_sql() -> str:
+    """The reader's most recent personal subscription (as `_latest_entitlement_sql`) and the live subscriptions of
+    the groups they are a member of, in one portable statement (SQLite and PostgreSQL). Identifiers from model
+    metadata, quoted; the statuses are our own constants."""
+    meta, q = Subscription._meta, connection.ops.quote_name
+    col = {f: q(meta.get_field(f).column) for f in ("id", *_ENTITLEMENT_FIELDS, "group", "user", "created_at")}
+    names = ("id", *_ENTITLEMENT_FIELDS, "group")
+    member = GroupMembership._meta
+    m_group, m_user = (q(member.get_field(f).column) for f in ("group", "user"))
+    live = ", ".join(f"'{status}'" for status in Subscription.LIVE_STATUSES)
+    table = q(meta.db_table)
+    return (
+        f"SELECT * FROM (SELECT {', '.join(col[f] for f in names)} FROM {table} WHERE {col['user']} = %s "  # noqa: S608
+        f"ORDER BY {col['created_at']} DESC, {col['id']} DESC LIMIT 1) AS personal "
+        f"UNION ALL SELECT {', '.join('s.' + col[f] for f in names)} FROM {table} s "
+        f"INNER JOIN {q(member.db_table)} m ON m.{m_group} = s.{col['group']} "
+        f"WHERE m.{m_user} = %s AND s.{col['status']} IN ({live})"
+    )
+
+
+def reader_entitlements_get(*, user, now: datetime) -> ReaderEntitlements:
+    """`subscription_entitlement_get` and the reader's live group membership, in one query (the paywall's hot path
+    for every signed-in request)."""
+    if user is None or not getattr(user, "pk", None):
+        return ReaderEntitlements(None, None)
+    personal, group_id = None, None
+    for row in Subscription.objects.raw(_reader_entitlements_sql(), [user.pk, user.pk]):
+        if row.group_id is None:
+            personal = subscription_entitlement(subscription=row, now=now)
+        elif group_id is None and subscription_entitlement(subscription=row, now=now) is not None:
+            group_id = row.group_id
+    return ReaderEntitlements(personal, group_id)
+
+
+def _group_networks_build() -> tuple:
+    """(cidr, group id, the group's live subscription's entitlement columns) of every network of a group with a live
+    subscription: part of the cached policy book (`policy_book`), forgotten when a network or a group's subscription
+    is saved (apps.py)."""
+    live = Subscription.objects.live().filter(group__isnull=False)
+    by_group = {s.group_id: s for s in live.only("group_id", *_ENTITLEMENT_FIELDS)}
+    networks = GroupNetwork.objects.filter(group_id__in=list(by_group)).order_by("pk")
+    return tuple(
+        (cidr, group_id, *(getattr(by_group[group_id], f) for f in _ENTITLEMENT_FIELDS))
+        for cidr, group_id in networks.values_list("cidr", "group_id")
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_networks(rows: tuple) -> tuple:
+    return tuple((ipaddress.ip_network(row[0], strict=False), row) for row in rows)
+
+
+def group_network_for(*, ip: str | None, now: datetime, book: PolicyBook) -> int | None:
+    """The group whose network (CIDR, IPv4 or IPv6) `ip` is in, while its subscription grants access; None
+    otherwise. `ip` is the client address by the trusted-proxy rule (`accounts.throttling.client_ip`); the
+    networks come with the policy book the meter reads anyway (no extra cache round trip)."""
+    rows = book.networks
+    if not ip or not rows:
+        return None
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return None
+    for network, row in _parsed_networks(rows):
+        if address.version == network.version and address in network:
+            sub = Subscription(**dict(zip(_ENTITLEMENT_FIELDS, row[2:], strict=True)))
+            if subscription_entitlement(subscription=sub, now=now) is not None:
+                return row[1]
+    return None
 
 
 def subscription_entitlement(*, subscription: Subscription | None, now: datetime) -> Entitlement | None:
@@ -149,6 +233,7 @@ class PolicyBook:
     default: Rules = Rules()
     sections: dict = field(default_factory=dict)
     experiments: tuple[ExperimentPlan, ...] = ()
+    networks: tuple = ()  # the live groups' networks (`group_network_for`)
 
     def experiment_at(self, now: datetime) -> ExperimentPlan | None:
         return next((e for e in self.experiments if e.runs_at(now)), None)
@@ -176,7 +261,7 @@ def _policy_book_build() -> PolicyBook:
         )
         for e in experiments.order_by("start_at", "pk").prefetch_related("arms")
     )
-    return PolicyBook(_rules(policy) if policy else Rules(), sections, plans)
+    return PolicyBook(_rules(policy) if policy else Rules(), sections, plans, _group_networks_build())
 
 
 def policy_book() -> PolicyBook:
@@ -194,6 +279,14 @@ def _policy_book_shared() -> PolicyBook:
         book = _policy_book_build()
         cache.set(POLICY_CACHE_KEY, book, POLICY_CACHE_SECONDS)
     return book
+
+
+def group_networks_forget(*, instance=None, **_kwargs) -> None:
+    """A network or a group's subscription changed: drop the policy book that carries the networks (a signal receiver:
+    cache purge only). A reader's own subscription changes nothing there."""
+    if isinstance(instance, Subscription) and instance.group_id is None:
+        return
+    meter_limits_forget()
 
 
 def meter_limits_forget(**_kwargs) -> None:
@@ -276,7 +369,8 @@ def meter_uses(*, reader_keys, first_day: date, day: date, article_ids: list[int
 
 
 def plan_list_active():
-    return Plan.objects.filter(active=True).order_by("ordering", "amount")
+    """The plans on sale to readers (group plans, sold per seat, apart)."""
+    return Plan.objects.filter(active=True, per_seat=False).order_by("ordering", "amount")
 
 
 PLANS_CACHE_KEY = "paywall:plans-offered:v1"
@@ -314,7 +408,7 @@ def plan_display(plan: Plan) -> str:
     symbol = CURRENCY_SYMBOLS.get(plan.currency.lower())
     amount = f"{plan.amount / 100:.2f}"
     money = f"{symbol}{amount}" if symbol else f"{amount} {plan.currency.upper()}"
-    return f"{money}/{plan.interval}"
+    return f"{money}/{plan.interval}" + (" per seat" if plan.per_seat else "")
 
 
 GIFT_LINKS_LISTED = 100

@@ -171,6 +171,36 @@ def editor(db):
     return user
 
 
+GROUP_NETWORKS = ("192.0.2.0/24", "2001:db8:42::/48")  # documentation ranges (RFC 5737, RFC 3849)
+
+
+@pytest.fixture
+def live_group(db):
+    """A group of 5 seats on the per-seat "team" plan with a live subscription, admin `groupadmin@example.com` (who
+    holds no seat), domain `example.org` and an IPv4 and an IPv6 network."""
+    from paywall.models import Plan
+    from paywall.services import groups
+
+    admin = UserFactory(email="groupadmin@example.com", email_verified_at=timezone.now())
+    group = groups.group_create(
+        name="Example Library", plan=Plan.objects.get(code="team"), seats=5, admins=[admin], domain="example.org"
+    )
+    groups.group_subscription_activate(group=group, source="test", provider="dev", provider_subscription_id="dev_g1")
+    for cidr in GROUP_NETWORKS:
+        groups.group_network_add(group=group, cidr=cidr)
+    return group
+
+
+@pytest.fixture
+def group_member(live_group):
+    """A reader with a seat in `live_group` and no subscription of their own."""
+    from paywall.services import groups
+
+    user = UserFactory(email="member@example.org", email_verified_at=timezone.now())
+    groups.group_join(user=user)
+    return user
+
+
 @pytest.fixture
 def contributor(db):
     user = UserFactory(email="contributor@example.com", is_staff=True, email_verified_at=timezone.now())

@@ -321,6 +321,11 @@ GIFT_LINKS_PER_MONTH = env.int("GIFT_LINKS_PER_MONTH", default=10)
 GIFT_LINK_DAYS = env.int("GIFT_LINK_DAYS", default=14)
 GIFT_LINK_REDEMPTIONS = env.int("GIFT_LINK_REDEMPTIONS", default=50)
 GIFT_LINKS_FOR_TRIAL = env.bool("GIFT_LINKS_FOR_TRIAL", default=True)
+# Group subscriptions: the frontend page that accepts an invitation (`?token=` appended), how long an invitation link
+# stays valid, and the most seats one group may buy.
+GROUP_INVITATION_URL = env.str("GROUP_INVITATION_URL", default="/groups/accept")
+GROUP_INVITATION_DAYS = env.int("GROUP_INVITATION_DAYS", default=14)
+GROUP_MAX_SEATS = env.int("GROUP_MAX_SEATS", default=10000)
 ARTICLE_PREVIEW_PARAGRAPHS = 3
 ARTICLE_PREVIEW_TOKEN_MAX_AGE = env.int("ARTICLE_PREVIEW_TOKEN_MAX_AGE", default=60 * 60 * 24)
 

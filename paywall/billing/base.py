@@ -12,8 +12,9 @@ class WebhookRejected(Exception):
 class BillingProvider(Protocol):
     name: str
 
-    def checkout_session_create(self, *, user, plan) -> str:
-        """Start a checkout for `plan`; return the URL to send the reader to."""
+    def checkout_session_create(self, *, user, plan, group=None) -> str:
+        """Start a checkout for `plan`; return the URL to send the reader to. With `group`: the group's
+        subscription, `group.seats` seats of a per-seat plan, bought by `user` (its admin)."""
 
     def webhook_parse(self, request) -> Any:
         """Verify and decode a provider callback; raise WebhookRejected if it is not genuine."""
@@ -30,7 +31,7 @@ class NullProvider:
 
     name = ""
 
-    def checkout_session_create(self, *, user, plan) -> str:  # pragma: no cover - never chosen for checkout
+    def checkout_session_create(self, *, user, plan, group=None) -> str:  # pragma: no cover - never chosen for checkout
         raise NotImplementedError
 
     def webhook_parse(self, request):  # pragma: no cover

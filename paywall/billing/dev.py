@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.urls import reverse
 
-from paywall.models import Plan
+from paywall.models import Group, Plan
 
 from .base import WebhookRejected
 
@@ -27,14 +27,18 @@ class DevCheckout:
     user: object
     plan: Plan
     nonce: str
+    group: Group | None = None
 
     @property
     def provider_subscription_id(self) -> str:
         return f"dev_{self.nonce}"
 
 
-def dev_checkout_token(*, user, plan) -> str:
-    return signing.dumps({"u": user.pk, "p": plan.code, "n": secrets.token_hex(8)}, salt=SALT, compress=True)
+def dev_checkout_token(*, user, plan, group=None) -> str:
+    data = {"u": user.pk, "p": plan.code, "n": secrets.token_hex(8)}
+    if group is not None:
+        data["g"] = group.pk
+    return signing.dumps(data, salt=SALT, compress=True)
 
 
 def dev_checkout_read(token: str) -> DevCheckout:
@@ -43,18 +47,20 @@ def dev_checkout_read(token: str) -> DevCheckout:
         user = get_user_model().objects.get(pk=data["u"], is_active=True)
         plan = Plan.objects.get(code=data["p"], active=True)
         nonce = str(data["n"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError, Plan.DoesNotExist) as exc:
+        group = Group.objects.get(pk=int(data["g"])) if "g" in data else None
+    except (signing.BadSignature, KeyError, TypeError, ValueError, Plan.DoesNotExist, Group.DoesNotExist) as exc:
         raise WebhookRejected("This checkout link is invalid or has expired.") from exc
     except get_user_model().DoesNotExist as exc:
         raise WebhookRejected("This checkout link is invalid or has expired.") from exc
-    return DevCheckout(user=user, plan=plan, nonce=nonce)
+    return DevCheckout(user=user, plan=plan, nonce=nonce, group=group)
 
 
 class DevProvider:
     name = "dev"
 
-    def checkout_session_create(self, *, user, plan) -> str:
-        path = reverse("paywall:dev-checkout", kwargs={"token": dev_checkout_token(user=user, plan=plan)})
+    def checkout_session_create(self, *, user, plan, group=None) -> str:
+        token = dev_checkout_token(user=user, plan=plan, group=group)
+        path = reverse("paywall:dev-checkout", kwargs={"token": token})
         return f"{settings.PUBLIC_BASE_URL}{path}"
 
     def webhook_parse(self, request) -> DevCheckout:

@@ -43,20 +43,30 @@ class DevCheckoutView(View):
 
     def post(self, request, token: str):
         from paywall.services import subscription_activate
+        from paywall.services.groups import group_subscription_activate
 
         try:
             checkout = DevProvider().webhook_parse(request)
         except WebhookRejected as exc:
             return self._page(request, status=400, error=str(exc))
         try:
-            subscription = subscription_activate(
-                user=checkout.user,
-                plan=checkout.plan,
-                source="dev",
-                actor=checkout.user,
-                provider="dev",
-                provider_subscription_id=checkout.provider_subscription_id,
-            )
+            if checkout.group is not None:
+                subscription = group_subscription_activate(
+                    group=checkout.group,
+                    source="dev",
+                    actor=checkout.user,
+                    provider="dev",
+                    provider_subscription_id=checkout.provider_subscription_id,
+                )
+            else:
+                subscription = subscription_activate(
+                    user=checkout.user,
+                    plan=checkout.plan,
+                    source="dev",
+                    actor=checkout.user,
+                    provider="dev",
+                    provider_subscription_id=checkout.provider_subscription_id,
+                )
         except ApplicationError as exc:
             return self._page(request, status=exc.status_code, error=exc.message, checkout=checkout)
         return self._page(

@@ -96,7 +96,7 @@ def _has_nul(value) -> bool:
 class StripeProvider:
     name = "stripe"
 
-    def checkout_session_create(self, *, user, plan) -> str:
+    def checkout_session_create(self, *, user, plan, group=None) -> str:
         from paywall.services import PaywallErrorCode
 
         if not plan.provider_price_id:
@@ -106,10 +106,12 @@ class StripeProvider:
         base = f"{settings.PUBLIC_BASE_URL}{settings.PAYWALL_SUBSCRIBE_URL}"
         client = stripe_configure()
         metadata = {"user_id": str(user.pk), "plan": plan.code}
+        if group is not None:  # a group's subscription: one item per seat, tied back to the group by its id
+            metadata["group_id"] = str(group.pk)
         try:
             session = client.checkout.Session.create(
                 mode="subscription",
-                line_items=[{"price": plan.provider_price_id, "quantity": 1}],
+                line_items=[{"price": plan.provider_price_id, "quantity": group.seats if group is not None else 1}],
                 client_reference_id=str(user.pk),
                 customer_email=user.email,
                 metadata=metadata,
@@ -295,6 +297,47 @@ def _remote_user(remote: dict, hints: dict):
     return None
 
 
+def _reader_activate(remote: dict, *, hints: dict, source: str, start, end, status: str) -> Subscription | str:
+    """A reader's subscription from a Stripe subscription we did not know yet; a string says why not."""
+    from paywall import services
+
+    user, plan = _remote_user(remote, hints), _remote_plan(remote)
+    if user is None or plan is None:
+        return "ignored: reader or plan not found"
+    try:
+        return services.subscription_activate(
+            user=user, plan=plan, source=source, paid=status != "trialing", **_activation(remote, start, end)
+        )
+    except Conflict as exc:
+        return f"conflict: {exc.message}"
+
+
+def _activation(remote: dict, start, end) -> dict:
+    """What activating a local subscription from the Stripe subscription `remote` takes from it."""
+    return {
+        "provider": "stripe",
+        "provider_customer_id": _id(remote.get("customer")) or "",
+        "provider_subscription_id": remote["id"],
+        "period_start": start,
+        "period_end": end,
+    }
+
+
+def _group_activate(remote: dict, *, source: str, start, end, **_ignored) -> Subscription | str:
+    """The group's subscription from a Stripe subscription carrying `metadata.group_id`, its quantity the seats."""
+    from paywall.models import Group
+    from paywall.services.groups import group_subscription_activate
+
+    group_id = _str(_dict(remote.get("metadata")).get("group_id")) or ""
+    group = Group.objects.filter(pk=int(group_id)).first() if group_id.isascii() and group_id.isdigit() else None
+    if group is None:
+        return "ignored: group not found"
+    items = _dict(remote.get("items")).get("data")
+    quantity = _dict(items[0]).get("quantity") if isinstance(items, list) and items else None
+    seats = quantity if isinstance(quantity, int) and quantity > 0 else None
+    return group_subscription_activate(group=group, source=source, seats=seats, **_activation(remote, start, end))
+
+
 def stripe_subscription_sync(*, remote: dict, source: str, hints: dict | None = None) -> str:
     """Move the local subscription to the state of the Stripe subscription `remote` (freshly retrieved)."""
     from paywall import services
@@ -307,23 +350,10 @@ def stripe_subscription_sync(*, remote: dict, source: str, hints: dict | None = 
     if local is None:
         if status not in LIVE_STRIPE | DUE_STRIPE:
             return f"ignored: unknown subscription in status {status}"
-        user, plan = _remote_user(remote, hints), _remote_plan(remote)
-        if user is None or plan is None:
-            return "ignored: reader or plan not found"
-        try:
-            local = services.subscription_activate(
-                user=user,
-                plan=plan,
-                source=source,
-                provider="stripe",
-                provider_customer_id=_id(remote.get("customer")) or "",
-                provider_subscription_id=remote["id"],
-                period_start=start,
-                period_end=end,
-                paid=status != "trialing",
-            )
-        except Conflict as exc:
-            return f"conflict: {exc.message}"
+        activate = _group_activate if _str(_dict(remote.get("metadata")).get("group_id")) else _reader_activate
+        local = activate(remote, hints=hints, source=source, start=start, end=end, status=status)
+        if isinstance(local, str):
+            return local
         outcome = "activated"
     else:
         outcome = "unchanged"

@@ -20,6 +20,7 @@ from ..readers import Reader
 from ..selectors import MeterUse, meter_use, meter_uses, plan_offers
 from .funnel import funnel_detail_record
 from .gifts import GIFT_MESSAGES, GiftPass, gift_pass_check, gift_redeem
+from .groups import group_network_read_record
 from .meter import ALREADY_READ, COUNTED, EXHAUSTED, MeterCount, ReaderState, meter_read_record, reader_state
 from .trials import trial_available
 
@@ -29,6 +30,7 @@ class Reason:
     STAFF = "staff"
     AUTHOR = "author"
     GIFT = "gift"  # a subscriber's gift link for this very article (paywall/services/gifts.py)
+    GROUP = "group"  # a member of a live group subscription, or a request from one of its networks
     SUBSCRIBER = "subscriber"
     TRIAL = "trial"
     ALREADY_READ = "already_read"
@@ -232,6 +234,8 @@ def _reason_without_meter(*, state: ReaderState, article: Article, level: str, f
         return Reason.AUTHOR
     if facts.gift_opens(article):
         return Reason.GIFT
+    if state.group_id is not None:  # a live group's member or network: read in full, never counted
+        return Reason.GROUP
     if state.kind in _UNLIMITED:
         return _UNLIMITED[state.kind]
     if level == Article.AccessLevel.PREMIUM:
@@ -305,6 +309,8 @@ def access_decide(
         decision = _with_gift(decision, facts.gift)
     if record:
         funnel_detail_record(reader=reader, article=article, decision=decision, now=now)
+        if decision.reason == Reason.GROUP and state.group_via == "network":
+            group_network_read_record(group_id=state.group_id, day=state.today)
     return decision
 
 

@@ -20,6 +20,11 @@ class PaywallErrorCode(StrEnum):
     GIFT_NOT_ALLOWED = "gift_not_allowed"
     GIFT_LIMIT_REACHED = "gift_limit_reached"
     GIFT_NOT_FOUND = "gift_not_found"
+    SEAT_LIMIT = "seat_limit"
+    GROUP_NOT_LIVE = "group_not_live"
+    NO_GROUP = "no_group"
+    INVITATION_INVALID = "invitation_invalid"
+    INVITATION_OTHER_ADDRESS = "invitation_other_address"
 
 
 SubscriptionErrorCode = PaywallErrorCode  # its name before it held every code of the app; still importable

@@ -150,7 +150,7 @@ def funnel_first_payment_record(*, subscription, converted: bool, now: datetime 
     """The `paid` step: called when a subscription is first paid for (activated by a payment, or the first renewal
     after a provider's own trial). Recorded only for the reader's first paid subscription ever (not a trial, not a
     gift). `converted`: the reader was on a trial."""
-    if subscription.is_trial or subscription.is_comp:
+    if subscription.is_trial or subscription.is_comp or subscription.user_id is None:
         return None
     earlier = Subscription.objects.filter(user_id=subscription.user_id, is_trial=False, is_comp=False).exclude(
         pk=subscription.pk
@@ -166,8 +166,10 @@ def funnel_first_payment_record(*, subscription, converted: bool, now: datetime 
     )
 
 
-def funnel_subscription_end_record(*, subscription, kind: str, now: datetime | None = None) -> FunnelEvent:
-    """The `canceled` (at period end, or at once) and `expired` steps."""
+def funnel_subscription_end_record(*, subscription, kind: str, now: datetime | None = None) -> FunnelEvent | None:
+    """The `canceled` (at period end, or at once) and `expired` steps (a reader's: not a group's subscription)."""
+    if subscription.user_id is None:
+        return None
     return funnel_event_record(
         kind=kind,
         reader_key=f"u:{subscription.user_id}",

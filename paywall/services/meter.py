@@ -19,10 +19,11 @@ from ..selectors import (
     MeterUse,
     Rules,
     SectionRule,
+    group_network_for,
     meter_limits_forget,
     meter_use,
     policy_book,
-    subscription_entitlement_get,
+    reader_entitlements_get,
 )
 from .policies import (
     ReaderPolicy,
@@ -53,6 +54,8 @@ class ReaderState:
     registration_wall: bool = False
     policy: dict | None = None
     sections: dict = field(default_factory=dict)
+    group_id: int | None = None
+    group_via: str | None = None  # "member" (a seat in a live group) or "network" (a request from its CIDR ranges)
 
     @property
     def today(self) -> date:
@@ -75,14 +78,20 @@ class ReaderState:
 _METERED_KINDS = ("anonymous", "registered")
 
 
-def _reader_kind(*, reader: Reader, now: datetime) -> str:
+def _reader_kind(*, reader: Reader, now: datetime) -> tuple[str, int | None, str | None]:
+    """(kind, group id, how the group lets the reader in). A member of a live group reads as a subscriber, unless a
+    personal subscription says trial or subscriber itself (it keeps its own state); a request from a live group's
+    network keeps the reader's own kind (`reader_state` looks at the networks for the metered kinds)."""
     user = reader.user
     if user is not None and user.is_staff:
-        return "staff"
+        return "staff", None, None
+    kind = "anonymous"
     if user is not None:
-        entitlement = subscription_entitlement_get(user=user, now=now)
-        return entitlement.kind if entitlement is not None else "registered"
-    return "anonymous"
+        entitlements = reader_entitlements_get(user=user, now=now)
+        kind = entitlements.personal.kind if entitlements.personal is not None else "registered"
+        if entitlements.group_id is not None:
+            return ("subscriber" if kind == "registered" else kind), entitlements.group_id, "member"
+    return kind, None, None
 
 
 _UNLIMITED_POLICY = ReaderPolicy(Rules(), (0, 0), None, {})
@@ -92,11 +101,15 @@ def reader_state(*, reader: Reader, now: datetime) -> ReaderState:
     """The reader's kind and the policy that applies. Readers the meter does not limit (staff, subscribers, trials)
     read no policy at all (no cache read): their window is the local day, and section rules change nothing for them
     (every article is theirs)."""
-    kind = _reader_kind(reader=reader, now=now)
+    kind, group_id, group_via = _reader_kind(reader=reader, now=now)
     metered = kind in _METERED_KINDS
     policy = _UNLIMITED_POLICY
     if metered:
-        policy = reader_policy(reader_key=reader.key if (reader.user or reader.anon_id) else None, now=now)
+        book = policy_book()
+        network = group_network_for(ip=reader.client_ip, now=now, book=book) if group_id is None else None
+        if network is not None:  # a request from a live group's network: read in full, the reader's kind kept
+            group_id, group_via = network, "network"
+        policy = reader_policy(reader_key=reader.key if (reader.user or reader.anon_id) else None, now=now, book=book)
     window = window_for(rules=policy.rules, now=now)
     limit = policy.limits[0 if kind == "anonymous" else 1] if metered else None
     return ReaderState(
@@ -110,6 +123,8 @@ def reader_state(*, reader: Reader, now: datetime) -> ReaderState:
         registration_wall=policy.rules.registration_wall,
         policy=policy.tag,
         sections=policy.sections,
+        group_id=group_id,
+        group_via=group_via,
     )
 
 

@@ -63,6 +63,10 @@ def _fmt(dt: datetime | None) -> str:
 
 
 def subscription_email(*, subscription: Subscription, template: str, key: str, extra: dict | None = None) -> None:
+    if subscription.group_id is not None:  # a group's subscription: its admins, and on lapse its members
+        from .groups import group_subscription_email
+
+        return group_subscription_email(subscription=subscription, template=template, key=key, extra=extra)
     user = subscription.user
     plan = subscription.plan
     context = {

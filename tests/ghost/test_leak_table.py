@@ -34,8 +34,8 @@ VARIANTS = [{}, {"formats": "html,plaintext"}, {"formats": "plaintext"}, {"field
 class Reader:
     """One reader, carrying its member token or X-Reader-Token, as a server-side frontend would."""
 
-    def __init__(self, api_client, key: str, user=None):
-        self.client, self.key, self.token = api_client, key, None
+    def __init__(self, api_client, key: str, user=None, **extra):
+        self.client, self.key, self.token, self.extra = api_client, key, None, extra
         self.auth = f"GhostMembers {RefreshToken.for_user(user).access_token}" if user is not None else None
 
     def headers(self, *, scheme: str = "GhostMembers") -> dict:
@@ -48,13 +48,15 @@ class Reader:
 
     def ghost(self, path: str, **params):
         self.client.cookies.clear()
-        response = self.client.get(f"/ghost/api/content/{path}", {"key": self.key, **params}, headers=self.headers())
+        response = self.client.get(
+            f"/ghost/api/content/{path}", {"key": self.key, **params}, headers=self.headers(), **self.extra
+        )
         self.token = response.headers.get("X-Reader-Token") or self.token
         return response
 
     def rest(self, slug: str) -> dict:
         self.client.cookies.clear()
-        response = self.client.get(f"/api/v1/articles/{slug}/", headers=self.headers(scheme="Bearer"))
+        response = self.client.get(f"/api/v1/articles/{slug}/", headers=self.headers(scheme="Bearer"), **self.extra)
         self.token = response.headers.get("X-Reader-Token") or self.token
         return response.json()["access"]
 
@@ -201,3 +203,33 @@ def test_a_gift_opens_only_its_post_on_the_ghost_read_and_nothing_leaks(
     expected_status = {"live": None, "revoked": "revoked", "other": "invalid"}[token]
     assert (post["gift"] or {}).get("status") == (rest["gift"] or {}).get("status") == expected_status
     assert (post["offer"] is not None) is (rest["access"]["reason"] == "gift")
+
+
+# Group subscriptions (issue 17): a member and a reader on a live group's network (IPv4, IPv6, via a trusted proxy)
+# read a premium post in full on a single read, with the same `access` as /api/v1/; a forged X-Forwarded-For opens
+# nothing. A browse without a reader token stays the public, cacheable answer: previews only, even from the network.
+GROUP_READERS = [
+    ("group_member", {"REMOTE_ADDR": "198.51.100.7"}, True),
+    ("anonymous", {"REMOTE_ADDR": "192.0.2.10"}, True),
+    ("anonymous", {"REMOTE_ADDR": "2001:db8:42::10"}, True),
+    ("anonymous", {"REMOTE_ADDR": "10.1.2.3", "HTTP_X_FORWARDED_FOR": "2001:db8:42::10"}, True),
+    ("anonymous", {"REMOTE_ADDR": "198.51.100.7", "HTTP_X_FORWARDED_FOR": "192.0.2.10"}, False),
+]
+
+
+@pytest.mark.parametrize(("who", "extra", "granted"), GROUP_READERS)
+def test_group_readers_on_ghost_routes(request, api_client, ghost_key, settings, live_group, who, extra, granted):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    user = request.getfixturevalue(who) if who != "anonymous" else None
+    reader = Reader(api_client, ghost_key, user, **extra)
+    article = ArticleFactory(access_level="premium")
+    read = reader.ghost(f"posts/slug/{article.slug}/", formats="html,plaintext")
+    (post,) = json.loads(read.content)["posts"]
+    assert post["access"] is granted and (SECRET.encode() in read.content) is granted
+    assert read["Cache-Control"].startswith("private") and "no-store" in read["Cache-Control"]
+    assert reader.rest(article.slug)["reason"] == ("group" if granted else "premium")
+    browse = reader.ghost("posts/", filter=f"id:{ids.ghost_id(ids.POST, article.pk)}")  # with its reader token
+    assert (SECRET.encode() in browse.content) is granted
+    reader.token = None
+    public = reader.ghost("posts/", filter=f"id:{ids.ghost_id(ids.POST, article.pk)}")
+    assert SECRET.encode() not in public.content or who == "group_member"

@@ -23,9 +23,9 @@ DETAIL_QUERY = """query($slug: String!, $gift: String) { article(slug: $slug, gi
 class Surface:
     """Reads an article's detail the way a client does, through REST or GraphQL, carrying the reader token."""
 
-    def __init__(self, client, kind: str, user=None):
+    def __init__(self, client, kind: str, user=None, **extra):
         self.client, self.kind, self.token = client, kind, None
-        self.headers = {}
+        self.headers, self.extra = {}, extra  # extra: WSGI environ, e.g. REMOTE_ADDR
         if user is not None:
             self.headers["Authorization"] = f"Bearer {RefreshToken.for_user(user).access_token}"
 
@@ -35,7 +35,7 @@ class Surface:
     def read(self, slug: str, gift: str | None = None) -> tuple[dict, bytes]:
         if self.kind == "rest":
             params = {"gift": gift} if gift is not None else {}
-            response = self.client.get(f"/api/v1/articles/{slug}/", params, headers=self._headers())
+            response = self.client.get(f"/api/v1/articles/{slug}/", params, headers=self._headers(), **self.extra)
             assert response.status_code == 200, response.content
             data = response.json()
             access, body, preview = data["access"], data["body"], data["body_is_preview"]
@@ -46,6 +46,7 @@ class Surface:
                 data=json.dumps({"query": DETAIL_QUERY, "variables": {"slug": slug, "gift": gift}}),
                 content_type="application/json",
                 headers=self._headers(),
+                **self.extra,
             )
             assert response.status_code == 200, response.content
             payload = response.json()
@@ -314,3 +315,63 @@ def test_gift_readers_get_the_same_decision_on_every_surface_and_nothing_leaks(
         assert SECRET.encode() not in raw, "the full body leaked to a reader without access"
     if reason == "gift":  # a gift read is never counted against the meter
         assert client.read(ArticleFactory(access_level="free").slug)[0]["reads_left"] == before
+
+
+# Group subscriptions (issue 17) through both surfaces: a member reads as a subscriber; a request from a live group's
+# network (IPv4 or IPv6, directly or through a trusted proxy) keeps its reader kind and reads in full, uncounted; a
+# forged X-Forwarded-For or an untrusted proxy opens nothing. (who, REMOTE_ADDR, X-Forwarded-For, TRUSTED_PROXIES,
+# expected (reason, reader kind)); the article is premium.
+OUTSIDE, PROXY = "198.51.100.7", "10.1.2.3"
+GROUP_SCENARIOS = [
+    ("group_member", OUTSIDE, None, [], ("group", "subscriber")),
+    ("anonymous", "192.0.2.10", None, [], ("group", "anonymous")),
+    ("anonymous", "2001:db8:42::10", None, [], ("group", "anonymous")),
+    ("registered", "192.0.2.10", None, [], ("group", "registered")),
+    ("anonymous", PROXY, "192.0.2.10", ["10.0.0.0/8"], ("group", "anonymous")),
+    ("anonymous", PROXY, "2001:db8:42::10", ["10.0.0.0/8"], ("group", "anonymous")),
+    ("anonymous", OUTSIDE, "192.0.2.10", [], ("premium", "anonymous")),  # a forged header
+    ("anonymous", PROXY, "2001:db8:42::10", [], ("premium", "anonymous")),  # a proxy nobody trusts
+    ("anonymous", PROXY, f"192.0.2.10, {OUTSIDE}", ["10.0.0.0/8"], ("premium", "anonymous")),  # forged left hop
+    ("anonymous", OUTSIDE, None, [], ("premium", "anonymous")),
+    ("registered", "2001:db8:43::1", None, [], ("premium", "registered")),
+]
+
+
+@pytest.mark.parametrize("surface", ["rest", "graphql"])
+@pytest.mark.parametrize(("who", "remote", "forwarded", "proxies", "expected"), GROUP_SCENARIOS)
+def test_group_readers_decide_the_same_on_every_surface_and_never_leak(
+    request, api_client, settings, live_group, surface, who, remote, forwarded, proxies, expected
+):
+    # given a live group with networks, and a reader coming from `remote` (through `forwarded`)
+    settings.TRUSTED_PROXIES = proxies
+    extra = {"REMOTE_ADDR": remote, **({"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {})}
+    client = Surface(api_client, surface, _user(who, request), **extra)
+    # when it reads a premium article
+    result, raw = client.read(ArticleFactory(access_level="premium").slug)
+    # then
+    reason, reader_kind = expected
+    assert (result["reason"], result["reader_kind"], result["granted"]) == (reason, reader_kind, reason == "group")
+    assert result["has_secret"] is (reason == "group")
+    if reason != "group":
+        assert SECRET.encode() not in raw, "the full body leaked to a reader without access"
+        assert result["paywall"] == "premium"
+
+
+@pytest.mark.parametrize("surface", ["rest", "graphql"])
+def test_network_reads_are_not_counted_and_a_lapsed_group_opens_nothing(api_client, live_group, group_member, surface):
+    from paywall.services import subscription_expire
+
+    # given an anonymous reader who reads four metered articles from the group's network
+    inside = Surface(api_client, surface, REMOTE_ADDR="192.0.2.10")
+    for article in ArticleFactory.create_batch(4):
+        assert inside.read(article.slug)[0]["reason"] == "group"
+    # then the same reader outside the network still has its whole allowance
+    outside = Surface(api_client, surface, REMOTE_ADDR=OUTSIDE)
+    outside.token = inside.token
+    assert outside.read(ArticleFactory().slug)[0]["reads_left"] == 2
+    # when the group's subscription lapses, neither the network nor the member reads a premium article
+    subscription_expire(subscription=live_group.subscriptions.get(), source="test")
+    premium = ArticleFactory(access_level="premium").slug
+    for client in (inside, Surface(api_client, surface, group_member)):
+        result, raw = client.read(premium)
+        assert (result["reason"], result["granted"]) == ("premium", False) and SECRET.encode() not in raw

@@ -61,6 +61,12 @@ def _fixture_reader(name):
     return make
 
 
+def _network_reader(*, request, **_) -> Reader:
+    """An anonymous reader whose request came from a live group's network."""
+    request.getfixturevalue("live_group")
+    return Reader(anon_id=reader_token_issue()[0], client_ip="192.0.2.10")
+
+
 READERS = {
     "anonymous": _anonymous,
     "anonymous with reads": _anonymous_with_some_reads,
@@ -73,6 +79,8 @@ READERS = {
     "subscriber": _fixture_reader("subscriber"),
     "lapsed": _fixture_reader("lapsed_subscriber"),
     "staff": _fixture_reader("editor"),
+    "group member": _fixture_reader("group_member"),
+    "group network": _network_reader,
 }
 
 
