@@ -1,6 +1,6 @@
 from cms.api.routes import api_routes
 
-from . import analytics, gifts, views
+from . import analytics, gifts, groups, views
 
 urlpatterns = api_routes(
     ("plans/", views.PlanListApi, "plan-list"),
@@ -17,3 +17,4 @@ urlpatterns = api_routes(
     ("analytics/experiments/<slug:slug>/", analytics.ExperimentReportApi, "analytics-experiment"),
     ("billing/webhooks/stripe/", views.StripeWebhookApi, "stripe-webhook"),
 )
+urlpatterns += api_routes(*((f"groups/{view.route}", view, view.url_name) for view in groups.ROUTED))
