@@ -118,16 +118,16 @@ def reader_resolve(request, *, issue: bool = True) -> Reader:
     """The reader behind a request. An anonymous request without a valid token gets a new id (`new_token` set)."""
     user = getattr(request, "user", None)
     touch = touch_from_request(request)
-    network = _client_ip(request)
+    ip = _client_ip(request)
     if user is not None and user.is_authenticated:
-        return Reader(user=user, touch=touch, client_ip=network)
+        return Reader(user=user, touch=touch, client_ip=ip)
     anon_id = reader_token_read(reader_token_from_request(request))
     if anon_id:
-        return Reader(anon_id=anon_id, touch=touch, client_ip=network)
+        return Reader(anon_id=anon_id, touch=touch, client_ip=ip)
     if not issue:
-        return Reader(anon_id=None, touch=touch, client_ip=network)
+        return Reader(anon_id=None, touch=touch, client_ip=ip)
     anon_id, token = reader_token_issue()
-    return Reader(anon_id=anon_id, new_token=token, touch=touch, client_ip=network)
+    return Reader(anon_id=anon_id, new_token=token, touch=touch, client_ip=ip)
 
 
 def reader_token_attach(response, reader: Reader):
