@@ -5,12 +5,10 @@ every member's access, a reader with a personal and a group subscription, and th
 from __future__ import annotations
 
 import re
-import threading
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -23,6 +21,7 @@ from paywall.services import access_decide, subscription_sweep
 from paywall.services import groups as services
 from tests.accounts.factories import UserFactory
 from tests.articles.factories import ArticleFactory
+from tests.paywall.gifts import at_once
 
 pytestmark = pytest.mark.django_db
 SECRET = "SECRET-AFTER-BOUNDARY"
@@ -122,27 +121,16 @@ def test_a_revoked_invitation_opens_nothing(api_client, live_group):
 def test_twenty_concurrent_joins_never_exceed_the_seats(live_group):
     # given 20 verified readers at the group's domain and 5 seats
     readers = [UserFactory(email=f"r{i}@example.org", email_verified_at=timezone.now()) for i in range(20)]
-    barrier, lock, outcomes = threading.Barrier(len(readers)), threading.Lock(), []
 
     def join(user):
         try:
-            barrier.wait(timeout=30)
-            try:
-                services.group_join(user=user)
-                outcome = "joined"
-            except Conflict as exc:
-                outcome = exc.code
-            with lock:
-                outcomes.append(outcome)
-        finally:
-            connections.close_all()
+            services.group_join(user=user)
+            return "joined"
+        except Conflict as exc:
+            return exc.code
 
-    # when all of them join at once
-    threads = [threading.Thread(target=join, args=(user,)) for user in readers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    # when all of them join at once (threads released together)
+    outcomes = at_once([lambda user=user: join(user) for user in readers])
     # then exactly the seats are taken, the others are told the group is full, and the admin is told once
     assert sorted(outcomes) == ["joined"] * 5 + ["seat_limit"] * 15
     assert GroupMembership.objects.filter(group=live_group).count() == 5
