@@ -64,6 +64,18 @@ def _dict(value) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def _plain(value):
+    """A Stripe object and everything it nests as plain JSON types. `StripeObject.to_dict()` leaves a dict that sits
+    in a list inside a list as a StripeObject, which json (and so a JSONField) refuses: a 500 for a signed event."""
+    if isinstance(value, stripe.StripeObject):
+        value = value.to_dict()
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
 def _str(value) -> str | None:
     return value if isinstance(value, str) and value else None
 
@@ -144,7 +156,7 @@ class StripeProvider:
             raise WebhookRejected("No timestamp.") from exc
         if signed_at > time.time() + TOLERANCE_SECONDS:
             raise WebhookRejected("Timestamp is in the future.")
-        data = event.to_dict()
+        data = _plain(event)
         event_id, kind, body = data.get("id"), data.get("type"), data.get("data")
         if (
             not _str(event_id)
@@ -171,7 +183,7 @@ class StripeProvider:
             return False
         client = stripe_configure()
         try:
-            remote = client.Subscription.cancel(subscription.provider_subscription_id).to_dict()
+            remote = _plain(client.Subscription.cancel(subscription.provider_subscription_id))
             invoice_id = remote.get("latest_invoice")
             if isinstance(invoice_id, dict):
                 invoice_id = invoice_id.get("id")
@@ -189,12 +201,12 @@ class StripeProvider:
 def _invoice_payment_intent(client, invoice_id: str) -> str | None:
     """The PaymentIntent that paid an invoice: from its InvoicePayments (API 2025-03 and later), else the invoice's
     own `payment_intent` (older API versions)."""
-    payments = client.InvoicePayment.list(invoice=invoice_id).to_dict().get("data") or []
+    payments = _plain(client.InvoicePayment.list(invoice=invoice_id)).get("data") or []
     for item in payments:
         payment = item.get("payment") or {}
         if item.get("status") == "paid" and payment.get("payment_intent"):
             return payment["payment_intent"]
-    invoice = client.Invoice.retrieve(invoice_id).to_dict()
+    invoice = _plain(client.Invoice.retrieve(invoice_id))
     return invoice.get("payment_intent") or None
 
 
@@ -249,7 +261,7 @@ def _dispatch(event: dict) -> str:
     if not sub_id:
         return "ignored: no subscription"
     try:
-        remote = stripe_configure().Subscription.retrieve(sub_id).to_dict()
+        remote = _plain(stripe_configure().Subscription.retrieve(sub_id))
     except stripe.InvalidRequestError as exc:
         if exc.http_status == 404:
             return f"ignored: {sub_id} not found at Stripe"

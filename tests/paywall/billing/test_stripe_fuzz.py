@@ -71,3 +71,13 @@ def test_a_nul_in_a_signed_event_is_recorded_not_a_500(fake_stripe, stripe_plan)
     assert first.status_code in (200, 400) and again.status_code == first.status_code
     assert Subscription.objects.filter(user=user).count() == 0
     assert ProviderEvent.objects.count() <= 1
+
+
+def test_a_dict_in_a_list_in_a_list_is_stored_not_a_500(fake_stripe, stripe_plan):
+    """Found by the fuzzer above: stripe-python's to_dict() leaves such a dict a StripeObject, which JSON refuses."""
+    event = {"id": "evt_nested", "object": "event", "type": "x.unknown", "data": {"object": {"items": [[{"a": 1}]]}}}
+
+    response = signed_post(Client(), event)
+
+    assert response.status_code == 200
+    assert ProviderEvent.objects.get(event_id="evt_nested").payload["data"]["object"]["items"] == [[{"a": 1}]]
