@@ -10,7 +10,10 @@ Datetimes are rendered as REST sends them (ISO 8601 in the current time zone, `Z
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, Author, Image, Section, Tag
@@ -120,6 +123,24 @@ def article_list_item(article: Article, *, base: str, snippet: str | None = None
         "url": article_url(article, base=base),
         "snippet": snippet,
     }
+
+
+_SUGGESTION_ROUTES = {
+    "article": "api:article-detail",
+    "section": "api:section-detail",
+    "author": "api:author-detail",
+}
+
+
+def search_suggestion(suggestion, *, base: str) -> dict:
+    """A search suggestion (`articles.search.Suggestion`): `{type, text, slug, url}`; `url` is the API read of what
+    it names (a tag's: the article list filtered by it)."""
+    kind = suggestion.type
+    if kind == "tag":
+        path = reverse("api:article-list") + "?" + urlencode({"tag": suggestion.slug})
+    else:
+        path = reverse(_SUGGESTION_ROUTES[kind], kwargs={"slug": suggestion.slug})
+    return {"type": kind, "text": suggestion.text, "slug": suggestion.slug, "url": absolute_url(path, base=base)}
 
 
 def article_public(article: Article, *, base: str) -> dict:

@@ -14,12 +14,13 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import OperationalError, connection, connections, router, transaction
-from django.db.models import F, Prefetch, Q, QuerySet, Window
+from django.db.models import F, Prefetch, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from cms.core.exceptions import ApplicationError, NotFound, ServiceUnavailable
 
 from .models import Article, ArticleAuthor, Author, Section, Tag
+from .search import ORDER_RELEVANCE, article_search, order_check, search_suggest  # noqa: F401 (the read API)
 
 
 def _byline_prefetch() -> Prefetch:
@@ -65,27 +66,6 @@ def _slug_filter(model, *, field: str, slug: str):
     return obj
 
 
-def article_search(qs: QuerySet[Article], *, search: str) -> QuerySet[Article]:
-    """Full-text, ranked on PostgreSQL (websearch syntax); case-insensitive substring search on SQLite.
-
-    On PostgreSQL the queryset is annotated with `search_rank`; `article_list` then orders by
-    (-search_rank, -published_at, -id), and keyset pagination must use those three fields.
-    """
-    search = search.strip()
-    if not search:
-        return qs
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank
-        from django.db.models import F, FloatField
-        from django.db.models.functions import Cast
-
-        query = SearchQuery(search, search_type="websearch", config="english")
-        # Cast to double precision: ts_rank is a float4, whose text form does not round-trip through a cursor.
-        rank = Cast(SearchRank(F("search_vector"), query), FloatField())
-        return qs.filter(search_vector=query).annotate(search_rank=rank)
-    return qs.filter(Q(title__icontains=search) | Q(dek__icontains=search) | Q(body__icontains=search))
-
-
 _QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement stopped by statement_timeout
 
 
@@ -126,15 +106,18 @@ def article_list(
     search: str | None = None,
     published_after: datetime | None = None,
     published_before: datetime | None = None,
+    order: str | None = None,
 ) -> QuerySet[Article]:
     """Published articles, newest first (`-published_at, -id`: the keyset that cursor pagination uses).
 
-    With `search` on PostgreSQL the results are ranked: ordered by (-search_rank, -published_at, -id), and the
-    queryset carries the `search_rank` annotation (paginate on those three). On SQLite search is a filter only.
+    With `search` on PostgreSQL the results are ranked unless `order` is `newest` (`articles.search`): ordered by
+    (-search_rank, -published_at, -id), and the queryset carries the `search_rank` annotation (paginate on those
+    three). On SQLite search is a filter only. `order` other than relevance/newest: ApplicationError naming it.
 
     Unknown `section`/`tag`/`author` slugs raise ApplicationError naming the parameter (the client asked for
     something that does not exist; an empty list would hide the typo).
     """
+    order = order_check(order)
     qs = _public_articles()
     if section:
         qs = qs.filter(section=_slug_filter(Section, field="section", slug=section))
@@ -147,7 +130,7 @@ def article_list(
     if published_before is not None:
         qs = qs.filter(published_at__lt=published_before)
     if search:
-        qs = article_search(qs, search=search)
+        qs = article_search(qs, search=search, order=order or ORDER_RELEVANCE)
         if "search_rank" in qs.query.annotations:
             return _with_relations(qs).order_by("-search_rank", "-published_at", "-id")
     return _with_relations(qs).order_by("-published_at", "-id")

@@ -256,3 +256,17 @@ def smtp_server(settings):
         yield handler
     finally:
         controller.stop()
+
+
+@pytest.fixture(params=["rum", "gin"])
+def search_method(request, settings):
+    """Run a search test twice: with the RUM index (installed on this machine and in CI) and with the GIN fallback
+    forced (`SEARCH_METHOD=gin`, as on a PostgreSQL without the extension). The value: the method in use."""
+    from articles.search import search_method as method_in_use
+    from articles.search import search_method_forget
+
+    settings.SEARCH_METHOD = "auto" if request.param == "rum" else "gin"
+    search_method_forget()
+    assert method_in_use() == request.param
+    yield request.param
+    search_method_forget()

@@ -16,7 +16,16 @@ class ArticleListInputSerializer(serializers.Serializer):
     section = serializers.SlugField(required=False, max_length=100, help_text="Section slug.")
     tag = serializers.SlugField(required=False, max_length=100, help_text="Tag slug.")
     author = serializers.SlugField(required=False, max_length=120, help_text="Author slug.")
-    search = serializers.CharField(required=False, max_length=200, help_text="Full-text search, ranked.")
+    search = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text='Full-text search (websearch syntax: "quoted phrase", OR, -word).',
+    )
+    order = serializers.ChoiceField(
+        choices=["relevance", "newest"],
+        required=False,
+        help_text="With `search`: `relevance` (the default; with a recency component) or `newest`.",
+    )
     published_after = serializers.DateTimeField(required=False, input_formats=_DATE_FORMATS)
     published_before = serializers.DateTimeField(required=False, input_formats=_DATE_FORMATS)
     cursor = serializers.CharField(required=False, max_length=1000, help_text="Opaque cursor from next/previous.")
@@ -41,6 +50,10 @@ class ArticleDetailInputSerializer(serializers.Serializer):
         help_text="The page the reader came from (a URL or a host; only the host is kept). Or the "
         "X-Client-Referrer header.",
     )
+
+
+class SearchSuggestInputSerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=100, help_text="What the reader has typed so far (1 to 100 characters).")
 
 
 class RelatedInputSerializer(serializers.Serializer):
@@ -249,3 +262,17 @@ class AuthorDetailOutputSerializer(AuthorOutputSerializer):
         data = presenters.author_present(author, base=base)
         data["latest_articles"] = [presenters.article_list_item(a, base=base) for a in self.context["latest_articles"]]
         return data
+
+
+class SearchSuggestionSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["article", "tag", "author", "section"])
+    text = serializers.CharField()
+    slug = serializers.CharField()
+    url = serializers.CharField()
+
+    def to_representation(self, suggestion) -> dict:
+        return presenters.search_suggestion(suggestion, base=self.context["base"])
+
+
+class SearchSuggestOutputSerializer(serializers.Serializer):
+    results = SearchSuggestionSerializer(many=True)

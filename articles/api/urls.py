@@ -6,6 +6,7 @@ urlpatterns = api_routes(
     ("articles/", views.ArticleListApi, "article-list"),
     ("articles/<slug:slug>/", views.ArticleDetailApi, "article-detail"),
     ("articles/<slug:slug>/related/", views.ArticleRelatedApi, "article-related"),
+    ("search/suggest/", views.SearchSuggestApi),
     ("sections/", views.SectionListApi, "section-list"),
     ("sections/<slug:slug>/", views.SectionDetailApi, "section-detail"),
     ("tags/", views.TagListApi, "tag-list"),

@@ -74,6 +74,7 @@ class ArticleListApi(PublicApi):
             search=params.get("search"),
             published_after=params.get("published_after"),
             published_before=params.get("published_before"),
+            order=params.get("order"),
         )
         ranked = "search_rank" in qs.query.annotations
         fields = ("search_rank", "published_at", "id") if ranked else ("published_at", "id")
@@ -93,6 +94,21 @@ class ArticleListApi(PublicApi):
             "previous": page_link(request, cursor=page.previous_cursor),
         }
         return Response(data)
+
+
+class SearchSuggestApi(PublicApi):
+    @extend_schema(
+        operation_id="search_suggest",
+        parameters=[s.SearchSuggestInputSerializer],
+        responses={200: s.SearchSuggestOutputSerializer, 400: _400},
+        description="Search-as-you-type: at most 10 sections, tags, authors and article titles like `q` (prefix and "
+        "typo tolerant; trigram similarity on PostgreSQL). Public and cacheable.",
+    )
+    def get(self, request):
+        params = _validated(s.SearchSuggestInputSerializer, request)
+        suggestions = selectors.search_suggest(q=params["q"])
+        context = {"base": site_base(request)}
+        return Response({"results": s.SearchSuggestionSerializer(suggestions, many=True, context=context).data})
 
 
 class ArticleDetailApi(APIView):

@@ -9,7 +9,7 @@ from graphene.relay import PageInfo
 from graphql import GraphQLIncludeDirective, GraphQLSkipDirective
 from graphql.execution.values import get_directive_values
 
-from articles import selectors
+from articles import presenters, selectors
 from articles.caching import article_detail_snapshot
 from cms.core.exceptions import ApplicationError, NotFound
 from cms.core.pagination import cursor_encode, keyset_paginate
@@ -21,7 +21,15 @@ from paywall.readers import Reader
 from paywall.services import access_decide, article_search_snippets
 
 from .dataloaders import LatestArticlesByAuthorIdLoader, articles_loaded
-from .types import ArticleConnection, ArticleType, AuthorType, SectionType, TagType, request_base
+from .types import (
+    ArticleConnection,
+    ArticleType,
+    AuthorType,
+    SearchSuggestionType,
+    SectionType,
+    TagType,
+    request_base,
+)
 
 SEARCH_MAX_LENGTH = 200  # as REST's `search`
 SLUG_MAX_LENGTH = 300
@@ -127,7 +135,11 @@ class ArticlesQueries(graphene.ObjectType):
         section=graphene.String(description="Section slug."),
         tag=graphene.String(description="Tag slug."),
         author=graphene.String(description="Author slug."),
-        search=graphene.String(description="Full-text search, ranked (PostgreSQL)."),
+        search=graphene.String(description='Full-text search (websearch syntax: "quoted phrase", OR, -word).'),
+        order=graphene.String(
+            description="With `search`: `relevance` (the default; with a recency component) or `newest`; anything "
+            "else is an error naming `order`."
+        ),
         published_after=graphene.DateTime(),
         published_before=graphene.DateTime(),
         description="Published articles, newest first (ranked by relevance with `search`). Keyset-paginated.",
@@ -144,6 +156,13 @@ class ArticlesQueries(graphene.ObjectType):
             "gift`, with `offer`); an expired, exhausted, revoked or invalid one changes nothing but sets `gift`."
         ),
         description="A published article, or null. Selecting body/access/paywall counts a metered read.",
+    )
+    search_suggest = graphene.List(
+        graphene.NonNull(SearchSuggestionType),
+        required=True,
+        q=graphene.String(required=True),
+        description="Search-as-you-type: at most 10 sections, tags, authors and article titles like `q` (1 to 100 "
+        "characters; prefix and typo tolerant).",
     )
     sections = graphene.List(graphene.NonNull(SectionType), required=True)
     section = graphene.Field(SectionType, slug=graphene.String(required=True))
@@ -209,6 +228,11 @@ class ArticlesQueries(graphene.ObjectType):
                 )
             article._mh_decision = decisions[article.pk, gift]
         return article
+
+    @staticmethod
+    def resolve_search_suggest(root, info, q):
+        base = request_base(info)
+        return [presenters.search_suggestion(s, base=base) for s in selectors.search_suggest(q=q)]
 
     @staticmethod
     def resolve_sections(root, info):

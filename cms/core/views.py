@@ -5,7 +5,8 @@
   can be served without it. A Redis outage is reported (`"status": "degraded"`) but answers 200: reads keep working
   without the cache (cms.core.cache.TolerantRedisCache) and the meter lives in PostgreSQL, so pulling every app
   server out of the balancer for it would turn a degraded service into an outage.
-- `GET /healthz` (monitoring and alerting): database, cache and broker; 200 when all are up, 503 otherwise.
+- `GET /healthz` (monitoring and alerting): database, cache and broker; 200 when all are up, 503 otherwise. It also
+  says which full-text search method this process uses (`"search": {"method": "rum" | "gin"}`, articles/search.py).
 """
 
 from __future__ import annotations
@@ -53,12 +54,22 @@ def _broker():
     return {"mode": "broker"}
 
 
+def _search() -> dict:
+    from articles.search import search_method
+
+    try:
+        return {"method": search_method()}
+    except Exception as exc:  # the database check reports the outage
+        return {"method": None, "error": exc.__class__.__name__}
+
+
 @never_cache
 @require_GET
 def healthz(request):
     checks = {"database": _check(_database), "cache": _check(_cache), "broker": _check(_broker)}
     ok = all(c["ok"] for c in checks.values())
-    return JsonResponse({"status": "ok" if ok else "degraded", "checks": checks}, status=200 if ok else 503)
+    body = {"status": "ok" if ok else "degraded", "checks": checks, "search": _search()}
+    return JsonResponse(body, status=200 if ok else 503)
 
 
 @never_cache

@@ -25,7 +25,17 @@ logger = logging.getLogger("cms.graphql")
 # (with the partial `data`): the codes of bad arguments, the same that REST answers with 400 ("unknown_slug" is the
 # articles selectors' unknown section/tag/author).
 BAD_REQUEST_CODES = frozenset(
-    {Code.FIRST_REQUIRED, Code.FIRST_OUT_OF_RANGE, Code.INVALID, Code.INVALID_CURSOR, "unknown_slug"}
+    {
+        Code.FIRST_REQUIRED,
+        Code.FIRST_OUT_OF_RANGE,
+        Code.INVALID,
+        Code.INVALID_CURSOR,
+        "unknown_slug",
+        # search: `order` (articles), `q` (searchSuggest); the codes REST's serializers give for the same input
+        "invalid_choice",
+        "blank",
+        "max_length",
+    }
 )
 
 _SUGGESTION_RE = re.compile(r"\s*Did you mean [^?]*\?")

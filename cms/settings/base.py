@@ -300,7 +300,15 @@ BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=3)
 PAYWALL_ANONYMOUS_DAILY_LIMIT = env.int("PAYWALL_ANONYMOUS_DAILY_LIMIT", default=3)
 PAYWALL_REGISTERED_DAILY_LIMIT = env.int("PAYWALL_REGISTERED_DAILY_LIMIT", default=5)
 # Database time one full-text search may take (ms, PostgreSQL; 0 = unlimited): longer ones answer 503 search_timeout.
-SEARCH_STATEMENT_TIMEOUT_MS = env.int("SEARCH_STATEMENT_TIMEOUT_MS", default=3000)
+SEARCH_STATEMENT_TIMEOUT_MS = env.int("SEARCH_STATEMENT_TIMEOUT_MS", default=90.0)
+# Search (articles/search.py, docs/search.md). `auto`: RUM when its index exists, else GIN; `gin` forces the fallback.
+SEARCH_METHOD = env.str("SEARCH_METHOD", default="auto")
+if SEARCH_METHOD not in ("auto", "gin"):
+    raise ImproperlyConfigured("SEARCH_METHOD must be 'auto' or 'gin'.")
+# Recency in relevance order: an article this many days newer scores as if twice as relevant (0 = relevance only).
+SEARCH_RECENCY_HALF_LIFE_DAYS = env.float("SEARCH_RECENCY_HALF_LIFE_DAYS", default=90.0)
+# RUM method: the most relevant and the newest matches taken from the index (each), then scored with recency.
+SEARCH_CANDIDATES = env.int("SEARCH_CANDIDATES", default=500)
 PAYWALL_METER_RETENTION_DAYS = env.int("PAYWALL_METER_RETENTION_DAYS", default=30)
 # Raw funnel events (paywall.FunnelEvent) are purged after this many days; the daily aggregates stay.
 ANALYTICS_RETENTION_DAYS = env.int("ANALYTICS_RETENTION_DAYS", default=90)

@@ -177,9 +177,13 @@ def test_no_surface_that_lists_articles_leaks_or_counts(api_client, graphql_clie
         api_client.get("/api/v1/articles/"),
         api_client.get(f"/api/v1/articles/{articles[0].slug}/related/"),
         api_client.get("/api/v1/articles/", {"search": "paid"}),
+        api_client.get("/api/v1/articles/", {"search": "paid", "order": "newest"}),
+        api_client.get("/api/v1/search/suggest/", {"q": "paid"}),
         api_client.get("/feeds/latest/"),
         api_client.get("/feeds/latest/atom/"),
         graphql_client("{ articles(first: 10) { edges { node { slug body related { body } } } } }"),
+        graphql_client('{ articles(first: 10, search: "paid") { edges { node { slug body snippet } } } }'),
+        graphql_client('{ searchSuggest(q: "paid") { type text slug url } }'),
     ]
     for response in surfaces:
         assert response.status_code == 200, response.content

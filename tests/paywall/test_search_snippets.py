@@ -22,21 +22,27 @@ def test_snippet_marks_terms_and_escapes_text():
     assert "<script>" not in search_snippet(html="<p>&lt;script&gt; xylophone</p>", query="xylophone")
 
 
-def test_rest_and_graphql_snippets_never_come_from_the_paid_part(api_client, graphql_client):
+@pytest.mark.parametrize("order", ["relevance", "newest"])
+def test_rest_and_graphql_snippets_never_come_from_the_paid_part(api_client, graphql_client, search_method, order):
     metered = ArticleFactory(title="Metered convoy", body=BODY)
     free = ArticleFactory(title="Free convoy", body=BODY, access_level=Article.AccessLevel.FREE)
+    premium = ArticleFactory(title="Premium convoy", body=BODY, access_level=Article.AccessLevel.PREMIUM)
     search_vector_refresh()
 
-    rest = api_client.get("/api/v1/articles/", {"search": "xylophone"})
+    rest = api_client.get("/api/v1/articles/", {"search": "xylophone", "order": order})
     assert rest.status_code == 200
+    assert {item["slug"] for item in rest.json()["results"]} == {metered.slug, free.slug, premium.slug}
     snippets = {item["slug"]: item["snippet"] for item in rest.json()["results"]}
-    gql = graphql_client('{ articles(first: 10, search: "xylophone") { edges { node { slug snippet } } } }')
+    gql = graphql_client(
+        f'{{ articles(first: 10, search: "xylophone", order: "{order}") {{ edges {{ node {{ slug snippet }} }} }} }}'
+    )
     gql_snippets = {e["node"]["slug"]: e["node"]["snippet"] for e in gql.json_body["data"]["articles"]["edges"]}
 
     for found in (snippets, gql_snippets):
         assert "<mark>xylophone</mark>" in found[free.slug]
-        assert "xylophone" not in (found.get(metered.slug) or "")
-        assert "SECRET-AFTER-BOUNDARY" not in (found.get(metered.slug) or "")
+        for paid in (metered, premium):
+            assert "xylophone" not in (found.get(paid.slug) or "")
+            assert "SECRET-AFTER-BOUNDARY" not in (found.get(paid.slug) or "")
     assert b"SECRET-AFTER-BOUNDARY" not in rest.content.replace(
         snippets[free.slug].encode(), b""
     )  # only the free article's snippet may quote its paid part

@@ -1,0 +1,234 @@
+"""Full-text search and search-as-you-type suggestions: reads of published content (docs/search.md).
+
+Search (PostgreSQL): `websearch_to_tsquery` syntax (quoted phrases, `OR`, `-word`); ordered by relevance (the
+default) or newest first. The relevance score is `ln(ts_rank) + ln(2) * age / SEARCH_RECENCY_HALF_LIFE_DAYS`
+written with the publication time instead of the age (`published_at` in seconds times a constant): an article one
+half-life newer scores as if it were twice as relevant, and the score of a row does not depend on when the query
+runs, so keyset cursors stay valid between pages.
+
+Two methods, chosen once per process and database (at the first search, or by `/healthz`):
+- `rum`: the database has the RUM index `article_search_rum` (extension `rum`, `rum_tsvector_addon_ops` with
+  `published_at` attached). The candidates are the SEARCH_CANDIDATES most relevant matches (`ORDER BY
+  search_vector <=> query`, ranked inside the index) plus the SEARCH_CANDIDATES newest matches (`ORDER BY
+  published_at <=| ...`, also from the index); only those are scored. The cost no longer grows with the number of
+  matches; relevance order reaches at most 2 x SEARCH_CANDIDATES articles (`order=newest` reaches every match).
+- `gin`: no RUM index (or SEARCH_METHOD=gin): every match is scored (the GIN index finds them). Exact, but the
+  cost grows with the number of matches.
+SQLite (the embedded default): a case-insensitive substring filter, newest first.
+
+Suggestions (PostgreSQL): trigram word similarity (`pg_trgm`, GIN indexes) over section, tag and author names and
+published article titles: prefix- and typo-tolerant. SQLite: a substring match.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.db import connections, router, transaction
+from django.db.models import F, FloatField, Func, IntegerField, Q, QuerySet, Value
+from django.db.models.functions import Cast, Greatest, Ln
+
+from cms.core.exceptions import ApplicationError
+
+from .models import Article, Author, Section, Tag
+
+METHOD_RUM, METHOD_GIN = "rum", "gin"
+RUM_INDEX = "article_search_rum"
+ORDER_RELEVANCE, ORDER_NEWEST = "relevance", "newest"
+ORDERS = (ORDER_RELEVANCE, ORDER_NEWEST)
+# `published_at <=| FAR_FUTURE` is the distance to a fixed point after every article: newest first, from the index.
+_FAR_FUTURE = datetime(2200, 1, 1, tzinfo=UTC)
+_TINY_RANK = 1e-30  # ln(0) is -infinity: a match ranked 0 (only negated words) scores as this
+
+_methods: dict[str, str] = {}
+
+
+def search_method(*, using: str | None = None) -> str:
+    """`rum` when the database holds a valid RUM index on the search vector (and SEARCH_METHOD is not `gin`), else
+    `gin`. Detected once per process and database alias, at the first search (or `/healthz`)."""
+    if settings.SEARCH_METHOD == METHOD_GIN:
+        return METHOD_GIN
+    alias = using or router.db_for_read(Article)
+    if alias not in _methods:
+        _methods[alias] = _method_detect(alias)
+    return _methods[alias]
+
+
+def search_method_forget() -> None:
+    """Detect again at the next search (tests; after building or dropping the RUM index in a running process)."""
+    _methods.clear()
+
+
+def _method_detect(alias: str) -> str:
+    db = connections[alias]
+    if db.vendor != "postgresql":
+        return METHOD_GIN
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = %s AND i.indisvalid",
+            [RUM_INDEX],
+        )
+        return METHOD_RUM if cursor.fetchone() else METHOD_GIN
+
+
+class _RankDistance(Func):
+    """`search_vector <=> query`: RUM's 1 / rank, which its index returns in order."""
+
+    arg_joiner = " <=> "
+    template = "(%(expressions)s)"
+    output_field = FloatField()
+
+
+class _LeftDistance(Func):
+    """`published_at <=| point`: RUM's distance to a later point, which its index returns in order."""
+
+    arg_joiner = " <=| "
+    template = "(%(expressions)s)"
+    output_field = FloatField()
+
+
+class _Epoch(Func):
+    template = "date_part('epoch', %(expressions)s)"
+    output_field = FloatField()
+
+
+def order_check(order: str | None) -> str | None:
+    if order in (None, "", *ORDERS):
+        return order or None
+    raise ApplicationError("Must be 'relevance' or 'newest'.", code="invalid_choice", field="order")
+
+
+def _score(query: SearchQuery):
+    """ln(ts_rank) plus the recency term (a double: its text form round-trips through a cursor)."""
+    rank = Cast(SearchRank(F("search_vector"), query), FloatField())
+    score = Ln(Greatest(rank, Value(_TINY_RANK, output_field=FloatField())))
+    half_life_days = float(settings.SEARCH_RECENCY_HALF_LIFE_DAYS)
+    if half_life_days > 0:
+        per_second = math.log(2) / (half_life_days * 86400)
+        score = score + _Epoch(F("published_at")) * Value(per_second, output_field=FloatField())
+    return Cast(score, FloatField())
+
+
+def article_search(qs: QuerySet[Article], *, search: str, order: str | None = None) -> QuerySet[Article]:
+    """`qs` (already filtered) narrowed to the matches of `search`. Ranked by relevance on PostgreSQL unless
+    `order` is `newest`: then annotated with `search_rank` (paginate on search_rank, published_at, id)."""
+    search = search.strip()
+    if not search:
+        return qs
+    if connections[qs.db].vendor != "postgresql":
+        return qs.filter(Q(title__icontains=search) | Q(dek__icontains=search) | Q(body__icontains=search))
+    query = SearchQuery(search, search_type="websearch", config="english")
+    matches = qs.filter(search_vector=query)
+    if order == ORDER_NEWEST:
+        return matches
+    if search_method(using=qs.db) == METHOD_RUM:
+        k = settings.SEARCH_CANDIDATES
+        best = matches.order_by(_RankDistance(F("search_vector"), query)).values("pk")[:k]
+        newest = matches.order_by(_LeftDistance(F("published_at"), Value(_FAR_FUTURE))).values("pk")[:k]
+        matches = qs.filter(pk__in=best.union(newest))
+    return matches.annotate(search_rank=_score(query))
+
+
+# --- suggestions -------------------------------------------------------------------------------------------------
+
+SUGGEST_LIMIT = 10
+SUGGEST_MAX_LENGTH = 100
+# Word similarity at or above this is a suggestion ("afgh" -> Afghanistan 0.8, "pentgon" -> Pentagon 0.55).
+SUGGEST_THRESHOLD = 0.5
+_KIND_ORDER = {"section": 0, "tag": 1, "author": 2, "article": 3}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    type: str  # article | tag | author | section
+    text: str
+    slug: str
+
+
+def suggest_query_check(q: str | None) -> str:
+    """The stripped query; missing, blank, over SUGGEST_MAX_LENGTH or with a NUL: ApplicationError naming `q`."""
+    q = (q or "").strip()
+    if not q:
+        raise ApplicationError("This field may not be blank.", code="blank", field="q")
+    if len(q) > SUGGEST_MAX_LENGTH:
+        message = f"Ensure this field has no more than {SUGGEST_MAX_LENGTH} characters."
+        raise ApplicationError(message, code="max_length", field="q")
+    if "\x00" in q:
+        raise ApplicationError("Null characters are not allowed.", field="q")
+    return q
+
+
+def _kind(qs: QuerySet, *, kind: str, text: str, q: str, limit: int, newest: bool = False) -> QuerySet:
+    similarity = TrigramWordSimilarity(Value(q), text)
+    ordering = ["-sim", "-published_at", "-id"] if newest else ["-sim", text]
+    return (
+        qs.filter(**{f"{text}__trigram_word_similar": q})
+        .annotate(kind=Value(_KIND_ORDER[kind], output_field=IntegerField()), text=F(text), sim=similarity)
+        .order_by(*ordering)
+        .values_list("kind", "text", "slug", "sim")[:limit]
+    )
+
+
+def _suggest_rows_trigram(q: str, *, alias: str) -> list[tuple]:
+    parts = [
+        _kind(Section.objects.using(alias), kind="section", text="name", q=q, limit=SUGGEST_LIMIT),
+        _kind(Tag.objects.using(alias), kind="tag", text="name", q=q, limit=SUGGEST_LIMIT),
+        _kind(Author.objects.using(alias), kind="author", text="name", q=q, limit=SUGGEST_LIMIT),
+        # more articles than shown: titles repeat, and repeats are dropped
+        _kind(
+            Article.objects.using(alias).published(), kind="article", text="title", q=q, limit=3 * SUGGEST_LIMIT,
+            newest=True,
+        ),
+    ]  # fmt: skip
+    db = connections[alias]
+    # The threshold of the trigram operators is a setting: set for this transaction only (nothing leaks to the
+    # pooled connection), with the search time limit.
+    with transaction.atomic(using=alias), db.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true), set_config('statement_timeout', %s, "
+            "true)",
+            [str(SUGGEST_THRESHOLD), str(int(settings.SEARCH_STATEMENT_TIMEOUT_MS or 0))],
+        )
+        return list(parts[0].union(*parts[1:], all=True))
+
+
+def _suggest_rows_substring(q: str, *, alias: str) -> list[tuple]:
+    def part(qs: QuerySet, kind: str, text: str, limit: int) -> list[tuple]:
+        found = qs.using(alias).filter(**{f"{text}__icontains": q}).values_list(text, "slug")[:limit]
+        prefix = q.lower()
+        return [(_KIND_ORDER[kind], v, slug, 1.0 if v.lower().startswith(prefix) else 0.5) for v, slug in found]
+
+    return [
+        *part(Section.objects.order_by("name"), "section", "name", SUGGEST_LIMIT),
+        *part(Tag.objects.order_by("name"), "tag", "name", SUGGEST_LIMIT),
+        *part(Author.objects.order_by("name"), "author", "name", SUGGEST_LIMIT),
+        *part(Article.objects.published().order_by("-published_at", "-id"), "article", "title", 3 * SUGGEST_LIMIT),
+    ]
+
+
+def search_suggest(*, q: str) -> list[Suggestion]:
+    """At most SUGGEST_LIMIT suggestions for a partial query: the most similar first (sections, tags, authors
+    before articles at equal similarity; newer articles first), each text once."""
+    q = suggest_query_check(q)
+    alias = router.db_for_read(Article)
+    if connections[alias].vendor == "postgresql":
+        rows = _suggest_rows_trigram(q, alias=alias)
+    else:
+        rows = _suggest_rows_substring(q, alias=alias)
+    kinds = {v: k for k, v in _KIND_ORDER.items()}
+    # stable sort: among articles of equal similarity the query's newest-first order stays
+    rows.sort(key=lambda row: (-round(row[3], 6), row[0]))
+    out: list[Suggestion] = []
+    seen: set[tuple[int, str]] = set()
+    for kind, text, slug, _sim in rows:
+        if (kind, text.lower()) in seen:
+            continue
+        seen.add((kind, text.lower()))
+        out.append(Suggestion(type=kinds[kind], text=text, slug=slug))
+        if len(out) == SUGGEST_LIMIT:
+            break
+    return out
