@@ -38,7 +38,8 @@ SCENARIOS = {
     "list": ("4. List of 20 (authors/section/tags), page cache warm", "rest", 0.4),
     "list_uncached": ("4b. List of 20, every request a cache miss", "rest", None),
     "list_section": ("5. Filtered list (section), page cache warm", "rest", None),
-    "search": ("6. Full-text search, every request a cache miss", "rest", None),
+    "search": ("6. Full-text search, every request a cache miss", "rest", 0.05),
+    "suggest": ("6b. Search suggestions (prefixes and typos), every request a cache miss", "rest", 0.3),
     "graphql_list": ("7. GraphQL list of 20 with authors/section/tags", "graphql", 0.25),
     "graphql_detail": ("8. GraphQL detail with body and access (counted read)", "graphql", None),
     "comments": ("9. A page of threaded comments (subscriber)", "rest", None),
@@ -47,7 +48,7 @@ SCENARIOS = {
 }
 P99_TARGET_MS = 100
 # every request must be a new line
-FRESH = {"detail_anon", "detail_anon_cold", "graphql_detail", "list_uncached", "search", "ghost_read"}
+FRESH = {"detail_anon", "detail_anon_cold", "graphql_detail", "list_uncached", "search", "suggest", "ghost_read"}
 
 
 def log(message: str) -> None:
@@ -424,7 +425,8 @@ def report(args, sizes: list[dict], extra_notes: list[str]) -> str:
                 f"Inputs: {summary.get('articles')} published articles; anonymous allowance "
                 f"{summary.get('anonymous_limit')}/day; section `{summary.get('section')}`; search terms "
                 f"{', '.join(summary.get('search_terms', []))} (each matches {summary.get('search_matches_avg', '?')} "
-                f"articles on average); comments on `{summary.get('comments_article')}`.",
+                f"articles on average); {summary.get('suggest_inputs', '?')} distinct suggestion inputs (prefixes "
+                f"and typos); comments on `{summary.get('comments_article')}`.",
                 "",
             ]
     if len(sizes) > 1:

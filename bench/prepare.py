@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import random
+import re
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -29,7 +30,7 @@ from django.utils import timezone  # noqa: E402
 from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from articles.models import Article, Section  # noqa: E402
+from articles.models import Article, Author, Section, Tag  # noqa: E402
 from bench.ghost import ghost_scenarios  # noqa: E402
 from comments.models import Comment  # noqa: E402
 from paywall.models import Plan, Subscription  # noqa: E402
@@ -76,6 +77,27 @@ def _search_terms(n: int = 10) -> list[str]:
             break
     pairs.sort()
     return [q for _, q in pairs[:n]] or rare[:n] or ["news"]
+
+
+def _suggest_inputs(rng: random.Random) -> list[str]:
+    """What readers type into a search box: prefixes (3 to 8 letters) of the words of section, tag and author names
+    and of recent titles, and each word with one typo (a letter dropped, or two swapped), shuffled."""
+    names = [
+        *Section.objects.values_list("name", flat=True),
+        *Tag.objects.values_list("name", flat=True),
+        *Author.objects.values_list("name", flat=True),
+        *Article.objects.published().order_by("-published_at").values_list("title", flat=True)[:2000],
+    ]
+    words = sorted({w.lower() for name in names for w in re.findall(r"[A-Za-z]{4,}", name)})
+    inputs = []
+    for word in words:
+        inputs += [word[:k] for k in range(3, min(len(word), 8) + 1)]
+        i = rng.randrange(1, len(word) - 1)
+        inputs.append(word[:i] + word[i + 1 :])  # a letter dropped
+        inputs.append(word[: i - 1] + word[i] + word[i - 1] + word[i + 1 :])  # two letters swapped
+    inputs = sorted(set(inputs))
+    rng.shuffle(inputs)
+    return inputs
 
 
 def _subscriber() -> User:
@@ -246,6 +268,13 @@ def main(argv=None) -> int:
             term = search_terms[i % len(search_terms)]
             yield "GET", f"/api/v1/articles/?search={quote(term)}&page_size=20&published_before={before}", {}, ""
 
+    suggest_inputs = _suggest_inputs(rng)
+
+    def suggest_uncached(n: int):
+        # `_` numbers the request: every request misses the page cache, as a distinct query string would
+        for i in range(n):
+            yield "GET", f"/api/v1/search/suggest/?q={quote(suggest_inputs[i % len(suggest_inputs)])}&_={i}", {}, ""
+
     n_rot = min(len(every), 20_000)
     scenarios = {
         "floor": [("GET", f"/bench/floor/{s}/", {}, "") for s in every[:n_rot]],
@@ -260,6 +289,7 @@ def main(argv=None) -> int:
         "list_uncached": uncached("/api/v1/articles/?page_size=20", args.lines),
         "list_section": [("GET", f"/api/v1/articles/?section={section}&page_size=20", {}, "")],
         "search": search_uncached(args.lines),
+        "suggest": suggest_uncached(args.lines),
         "graphql_list": [
             ("POST", "/graphql/", json_headers, json.dumps({"query": GRAPHQL_LIST}, separators=(",", ":")))
         ],
@@ -269,6 +299,7 @@ def main(argv=None) -> int:
     }
     summary = {"articles": published.count(), "anonymous_limit": anon_limit, "section": section}
     summary["search_terms"] = search_terms
+    summary["suggest_inputs"] = len(suggest_inputs)
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery
 

@@ -49,6 +49,10 @@ out["graphql_status"] = graphql.status_code
 out["graphql"] = graphql.json()
 health = client.get("/healthz")
 out["health"] = {"http": health.status_code, **health.json()}
+searched = client.get("/api/v1/articles/", {"search": "afghanistan", "order": "relevance"})
+out["search"] = {"http": searched.status_code, "count": len(searched.json()["results"])}
+suggested = client.get("/api/v1/search/suggest/", {"q": "Afgh"})
+out["suggest"] = {"http": suggested.status_code, "results": suggested.json()["results"]}
 print("RESULT " + json.dumps(out))
 """
 
@@ -104,6 +108,13 @@ def test_the_embedded_default_migrates_seeds_and_serves_without_any_server(tmp_p
         "preview": True,
         "paywall": "meter_exhausted",
     }
+    # ... searches with the substring fallback (reported as the `gin` method) and suggests by prefix ...
+    assert result["health"]["search"] == {"method": "gin"}
+    assert result["search"]["http"] == 200 and result["search"]["count"] > 0
+    assert result["suggest"]["http"] == 200
+    assert {"type": "tag", "text": "Afghanistan", "slug": "afghanistan"}.items() <= result["suggest"]["results"][
+        0
+    ].items()
     # ... and answers GraphQL
     assert result["graphql_status"] == 200, result["graphql"]
     assert "errors" not in result["graphql"]
