@@ -57,10 +57,10 @@ def test_a_search_over_its_time_answers_503_naming_search(api_client, settings, 
     settings.SEARCH_STATEMENT_TIMEOUT_MS = 50
     real = selectors.article_search
 
-    def slow_search(qs, *, search):  # the same search, made to take 200 ms inside PostgreSQL
+    def slow_search(qs, *, search, **options):  # the same search, made to take 200 ms inside PostgreSQL
         from django.db.models import Func
 
-        return real(qs, search=search).filter(
+        return real(qs, search=search, **options).filter(
             pk__gt=Func(function="pg_sleep_for_zero", template="(SELECT 0 FROM pg_sleep(0.2))")
         )
 
@@ -88,7 +88,9 @@ def test_graphql_search_over_its_time_is_an_error_naming_search(graphql_client, 
     settings.SEARCH_STATEMENT_TIMEOUT_MS = 50
     real = selectors.article_search
     sleep = Func(template="(SELECT 0 FROM pg_sleep(0.2))")
-    monkeypatch.setattr(selectors, "article_search", lambda qs, *, search: real(qs, search=search).filter(pk__gt=sleep))
+    monkeypatch.setattr(
+        selectors, "article_search", lambda qs, *, search, **o: real(qs, search=search, **o).filter(pk__gt=sleep)
+    )
     response = graphql_client('{ articles(first: 5, search: "carrier") { edges { node { slug } } } }')
     [error] = response.json_body["errors"]
     assert (error["extensions"]["code"], error["extensions"]["field"]) == ("search_timeout", "search")
