@@ -163,13 +163,21 @@ def suggest_query_check(q: str | None) -> str:
 
 
 def _kind(qs: QuerySet, *, kind: str, text: str, q: str, limit: int, newest: bool = False) -> QuerySet:
-    similarity = TrigramWordSimilarity(Value(q), text)
-    ordering = ["-sim", "-published_at", "-id"] if newest else ["-sim", text]
+    """Rows (kind, text, slug, similarity, recency) of one kind whose `text` is word-similar to `q`: names by
+    similarity; article titles newest first (an index walk while matches are common, the trigram index when they
+    are rare: ranking every match of a short prefix by similarity would read a tenth of the archive)."""
+    when = _Epoch(F("published_at")) if newest else Value(0.0, output_field=FloatField())
+    ordering = ["-published_at", "-id"] if newest else ["-sim", text]
     return (
         qs.filter(**{f"{text}__trigram_word_similar": q})
-        .annotate(kind=Value(_KIND_ORDER[kind], output_field=IntegerField()), text=F(text), sim=similarity)
+        .annotate(
+            kind=Value(_KIND_ORDER[kind], output_field=IntegerField()),
+            text=F(text),
+            sim=TrigramWordSimilarity(Value(q), text),
+            when=when,
+        )
         .order_by(*ordering)
-        .values_list("kind", "text", "slug", "sim")[:limit]
+        .values_list("kind", "text", "slug", "sim", "when")[:limit]
     )
 
 
@@ -178,11 +186,8 @@ def _suggest_rows_trigram(q: str, *, alias: str) -> list[tuple]:
         _kind(Section.objects.using(alias), kind="section", text="name", q=q, limit=SUGGEST_LIMIT),
         _kind(Tag.objects.using(alias), kind="tag", text="name", q=q, limit=SUGGEST_LIMIT),
         _kind(Author.objects.using(alias), kind="author", text="name", q=q, limit=SUGGEST_LIMIT),
-        # more articles than shown: titles repeat, and repeats are dropped
-        _kind(
-            Article.objects.using(alias).published(), kind="article", text="title", q=q, limit=3 * SUGGEST_LIMIT,
-            newest=True,
-        ),
+        _kind(Article.objects.using(alias).published(), kind="article", text="title", q=q, limit=SUGGEST_LIMIT,
+              newest=True),
     ]  # fmt: skip
     db = connections[alias]
     # The threshold of the trigram operators is a setting: set for this transaction only (nothing leaks to the
@@ -198,15 +203,18 @@ def _suggest_rows_trigram(q: str, *, alias: str) -> list[tuple]:
 
 def _suggest_rows_substring(q: str, *, alias: str) -> list[tuple]:
     def part(qs: QuerySet, kind: str, text: str, limit: int) -> list[tuple]:
-        found = qs.using(alias).filter(**{f"{text}__icontains": q}).values_list(text, "slug")[:limit]
+        found = list(qs.using(alias).filter(**{f"{text}__icontains": q}).values_list(text, "slug")[:limit])
         prefix = q.lower()
-        return [(_KIND_ORDER[kind], v, slug, 1.0 if v.lower().startswith(prefix) else 0.5) for v, slug in found]
+        return [
+            (_KIND_ORDER[kind], v, slug, 1.0 if v.lower().startswith(prefix) else 0.5, len(found) - i)
+            for i, (v, slug) in enumerate(found)
+        ]
 
     return [
         *part(Section.objects.order_by("name"), "section", "name", SUGGEST_LIMIT),
         *part(Tag.objects.order_by("name"), "tag", "name", SUGGEST_LIMIT),
         *part(Author.objects.order_by("name"), "author", "name", SUGGEST_LIMIT),
-        *part(Article.objects.published().order_by("-published_at", "-id"), "article", "title", 3 * SUGGEST_LIMIT),
+        *part(Article.objects.published().order_by("-published_at", "-id"), "article", "title", SUGGEST_LIMIT),
     ]
 
 
@@ -220,11 +228,10 @@ def search_suggest(*, q: str) -> list[Suggestion]:
     else:
         rows = _suggest_rows_substring(q, alias=alias)
     kinds = {v: k for k, v in _KIND_ORDER.items()}
-    # stable sort: among articles of equal similarity the query's newest-first order stays
-    rows.sort(key=lambda row: (-round(row[3], 6), row[0]))
+    rows.sort(key=lambda row: (-round(row[3], 6), row[0], -row[4]))  # similarity, kind, newer first
     out: list[Suggestion] = []
     seen: set[tuple[int, str]] = set()
-    for kind, text, slug, _sim in rows:
+    for kind, text, slug, _sim, _when in rows:
         if (kind, text.lower()) in seen:
             continue
         seen.add((kind, text.lower()))
