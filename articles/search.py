@@ -7,11 +7,12 @@ half-life newer scores as if it were twice as relevant, and the score of a row d
 runs, so keyset cursors stay valid between pages.
 
 Two methods, chosen once per process and database (at the first search, or by `/healthz`):
-- `rum`: the database has the RUM index `article_search_rum` (extension `rum`, `rum_tsvector_addon_ops` with
-  `published_at` attached). The candidates are the SEARCH_CANDIDATES most relevant matches (`ORDER BY
-  search_vector <=> query`, ranked inside the index) plus the SEARCH_CANDIDATES newest matches (`ORDER BY
-  published_at <=| ...`, also from the index); only those are scored. The cost no longer grows with the number of
-  matches; relevance order reaches at most 2 x SEARCH_CANDIDATES articles (`order=newest` reaches every match).
+- `rum`: the database has the RUM indexes of migration 0009 (extension `rum`): `rum_tsvector_ops` ranks inside
+  the index, `rum_tsvector_addon_ops` with `published_at` attached orders by date. The candidates are the
+  SEARCH_CANDIDATES most relevant matches (`ORDER BY search_vector <=> query`) plus the SEARCH_CANDIDATES newest
+  matches (`ORDER BY published_at <=| ...`), both from an index; only those are scored. The cost no longer grows
+  with the number of matches; relevance order reaches at most 2 x SEARCH_CANDIDATES articles (`order=newest`
+  reaches every match).
 - `gin`: no RUM index (or SEARCH_METHOD=gin): every match is scored (the GIN index finds them). Exact, but the
   cost grows with the number of matches.
 SQLite (the embedded default): a case-insensitive substring filter, newest first.
@@ -37,7 +38,7 @@ from cms.core.exceptions import ApplicationError
 from .models import Article, Author, Section, Tag
 
 METHOD_RUM, METHOD_GIN = "rum", "gin"
-RUM_INDEX = "article_search_rum"
+RUM_INDEXES = ("article_search_rum_rank", "article_search_rum")  # by rank; by published_at (migration 0009)
 ORDER_RELEVANCE, ORDER_NEWEST = "relevance", "newest"
 ORDERS = (ORDER_RELEVANCE, ORDER_NEWEST)
 # `published_at <=| FAR_FUTURE` is the distance to a fixed point after every article: newest first, from the index.
@@ -69,10 +70,11 @@ def _method_detect(alias: str) -> str:
         return METHOD_GIN
     with db.cursor() as cursor:
         cursor.execute(
-            "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = %s AND i.indisvalid",
-            [RUM_INDEX],
+            "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE c.relname = ANY(%s) AND i.indisvalid",
+            [list(RUM_INDEXES)],
         )
-        return METHOD_RUM if cursor.fetchone() else METHOD_GIN
+        return METHOD_RUM if cursor.fetchone()[0] == len(RUM_INDEXES) else METHOD_GIN
 
 
 class _RankDistance(Func):

@@ -1,5 +1,5 @@
-"""Search indexes (docs/search.md): RUM for ranked full-text search where the extension is installed, pg_trgm for
-suggestions. PostgreSQL only; nothing on SQLite.
+"""Search indexes (docs/search.md): two RUM indexes for ranked full-text search where the extension is installed
+(one orders matches by rank, one by `published_at`), pg_trgm for suggestions. PostgreSQL only; nothing on SQLite.
 
 - `rum` is optional (Debian `postgresql-15-rum`; some managed services offer it): created when available, else
   skipped, and search keeps the GIN method. Installing it later and migrating again (`migrate articles 0008` then
@@ -14,10 +14,15 @@ extensions (other objects may use them).
 from django.db import DatabaseError, migrations, transaction
 
 PUBLISHED = "status = 'published' AND published_at IS NOT NULL"
-RUM_INDEX = (
-    "article_search_rum",
-    "articles_article USING rum (search_vector rum_tsvector_addon_ops, published_at) "
-    f"WITH (attach = 'published_at', to = 'search_vector') WHERE {PUBLISHED}",
+RUM_INDEXES = (
+    # the matches by relevance (`ORDER BY search_vector <=> query`: only rum_tsvector_ops orders by rank)
+    ("article_search_rum_rank", f"articles_article USING rum (search_vector rum_tsvector_ops) WHERE {PUBLISHED}"),
+    # the matches newest first (`ORDER BY published_at <=| ...`: the attached column)
+    (
+        "article_search_rum",
+        "articles_article USING rum (search_vector rum_tsvector_addon_ops, published_at) "
+        f"WITH (attach = 'published_at', to = 'search_vector') WHERE {PUBLISHED}",
+    ),
 )
 TRIGRAM_INDEXES = (
     ("article_title_trgm", f"articles_article USING gin (title gin_trgm_ops) WHERE {PUBLISHED}"),
@@ -71,14 +76,15 @@ def forwards(apps, schema_editor):
     for name, definition in TRIGRAM_INDEXES:
         _index_create(schema_editor, name, definition)
     if _rum_create_extension(schema_editor):
-        _index_create(schema_editor, *RUM_INDEX)
+        for name, definition in RUM_INDEXES:
+            _index_create(schema_editor, name, definition)
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     concurrently = "" if schema_editor.connection.in_atomic_block else "CONCURRENTLY "
-    for name, _ in (*TRIGRAM_INDEXES, RUM_INDEX):
+    for name, _ in (*TRIGRAM_INDEXES, *RUM_INDEXES):
         schema_editor.execute(f"DROP INDEX {concurrently}IF EXISTS {name}")
 
 
