@@ -7,12 +7,13 @@ half-life newer scores as if it were twice as relevant, and the score of a row d
 runs, so keyset cursors stay valid between pages.
 
 Two methods, chosen once per process and database (at the first search, or by `/healthz`):
-- `rum`: the database has the RUM indexes of migration 0009 (extension `rum`): `rum_tsvector_ops` ranks inside
-  the index, `rum_tsvector_addon_ops` with `published_at` attached orders by date. The candidates are the
-  SEARCH_CANDIDATES most relevant matches (`ORDER BY search_vector <=> query`) plus the SEARCH_CANDIDATES newest
-  matches (`ORDER BY published_at <=| ...`), both from an index; only those are scored. The cost no longer grows
-  with the number of matches; relevance order reaches at most 2 x SEARCH_CANDIDATES articles (`order=newest`
-  reaches every match).
+- `rum`: the database has the RUM index `article_search_rum` of migration 0009 (extension `rum`,
+  `rum_tsvector_addon_ops` with `published_at` attached). The candidates are the SEARCH_CANDIDATES newest matches,
+  in date order from the index (`ORDER BY published_at <=| ...`); only those are scored, so the cost no longer grows
+  with the number of matches. Relevance order therefore covers the newest SEARCH_CANDIDATES matches of a query
+  (every match when it has fewer; `order=newest` and date filters reach the rest). Ranking inside RUM (`<=>`, a
+  `rum_tsvector_ops` index) was measured and rejected: it ranks every match inside the index, 0.5 s for a
+  two-word query matching 50,000 articles at 1M (docs/search.md).
 - `gin`: no RUM index (or SEARCH_METHOD=gin): every match is scored (the GIN index finds them). Exact, but the
   cost grows with the number of matches.
 SQLite (the embedded default): a case-insensitive substring filter, newest first.
@@ -38,7 +39,7 @@ from cms.core.exceptions import ApplicationError
 from .models import Article, Author, Section, Tag
 
 METHOD_RUM, METHOD_GIN = "rum", "gin"
-RUM_INDEXES = ("article_search_rum_rank", "article_search_rum")  # by rank; by published_at (migration 0009)
+RUM_INDEXES = ("article_search_rum",)  # migration 0009
 ORDER_RELEVANCE, ORDER_NEWEST = "relevance", "newest"
 ORDERS = (ORDER_RELEVANCE, ORDER_NEWEST)
 # `published_at <=| FAR_FUTURE` is the distance to a fixed point after every article: newest first, from the index.
@@ -75,14 +76,6 @@ def _method_detect(alias: str) -> str:
             [list(RUM_INDEXES)],
         )
         return METHOD_RUM if cursor.fetchone()[0] == len(RUM_INDEXES) else METHOD_GIN
-
-
-class _RankDistance(Func):
-    """`search_vector <=> query`: RUM's 1 / rank, which its index returns in order."""
-
-    arg_joiner = " <=> "
-    template = "(%(expressions)s)"
-    output_field = FloatField()
 
 
 class _LeftDistance(Func):
@@ -129,9 +122,10 @@ def article_search(qs: QuerySet[Article], *, search: str, order: str | None = No
         return matches
     if search_method(using=qs.db) == METHOD_RUM:
         k = settings.SEARCH_CANDIDATES
-        best = matches.order_by(_RankDistance(F("search_vector"), query)).values("pk")[:k]
-        newest = matches.order_by(_LeftDistance(F("published_at"), Value(_FAR_FUTURE))).values("pk")[:k]
-        matches = qs.filter(pk__in=best.union(newest))
+        newest = matches.order_by(_LeftDistance(F("published_at"), Value(_FAR_FUTURE))).values_list("pk", flat=True)
+        # Fetched once, here: as a subquery the candidates would be found twice per page (the page's ids are chosen
+        # in a subquery of the statement that loads them, cms.core.pagination._page_rows).
+        matches = qs.filter(pk__in=list(newest[:k]))
     return matches.annotate(search_rank=_score(query))
 
 

@@ -1,5 +1,5 @@
-"""Search indexes (docs/search.md): two RUM indexes for ranked full-text search where the extension is installed
-(one orders matches by rank, one by `published_at`), pg_trgm for suggestions. PostgreSQL only; nothing on SQLite.
+"""Search indexes (docs/search.md): a RUM index for full-text search where the extension is installed (it returns
+the matches newest first), pg_trgm for suggestions. PostgreSQL only; nothing on SQLite.
 
 - `rum` is optional (Debian `postgresql-15-rum`; some managed services offer it): created when available, else
   skipped, and search keeps the GIN method. Installing it later and migrating again (`migrate articles 0008` then
@@ -15,9 +15,7 @@ from django.db import DatabaseError, migrations, transaction
 
 PUBLISHED = "status = 'published' AND published_at IS NOT NULL"
 RUM_INDEXES = (
-    # the matches by relevance (`ORDER BY search_vector <=> query`: only rum_tsvector_ops orders by rank)
-    ("article_search_rum_rank", f"articles_article USING rum (search_vector rum_tsvector_ops) WHERE {PUBLISHED}"),
-    # the matches newest first (`ORDER BY published_at <=| ...`: the attached column)
+    # the matches newest first from the index (`ORDER BY published_at <=| ...`: the attached column)
     (
         "article_search_rum",
         "articles_article USING rum (search_vector rum_tsvector_addon_ops, published_at) "
