@@ -133,6 +133,10 @@ def article_search(qs: QuerySet[Article], *, search: str, order: str | None = No
 
 SUGGEST_LIMIT = 10
 SUGGEST_MAX_LENGTH = 100
+# Article titles are suggested from the newest SUGGEST_TITLES published articles (a bounded walk of the newest-first
+# index): over a million titles the trigram index costs up to seconds for a short typo, whose trigrams are common
+# (docs/search.md). Section, tag and author names come from their trigram indexes.
+SUGGEST_TITLES = 500
 # Word similarity at or above this is a suggestion ("afgh" -> Afghanistan 0.8, "pentgon" -> Pentagon 0.55).
 SUGGEST_THRESHOLD = 0.5
 _KIND_ORDER = {"section": 0, "tag": 1, "author": 2, "article": 3}
@@ -177,13 +181,17 @@ def _kind(qs: QuerySet, *, kind: str, text: str, q: str, limit: int, newest: boo
     )
 
 
+def _recent_titles(alias: str) -> QuerySet[Article]:
+    newest = Article.objects.using(alias).published().order_by("-published_at", "-id").values("pk")[:SUGGEST_TITLES]
+    return Article.objects.using(alias).filter(pk__in=newest).order_by("-published_at", "-id")
+
+
 def _suggest_rows_trigram(q: str, *, alias: str) -> list[tuple]:
     parts = [
         _kind(Section.objects.using(alias), kind="section", text="name", q=q, limit=SUGGEST_LIMIT),
         _kind(Tag.objects.using(alias), kind="tag", text="name", q=q, limit=SUGGEST_LIMIT),
         _kind(Author.objects.using(alias), kind="author", text="name", q=q, limit=SUGGEST_LIMIT),
-        _kind(Article.objects.using(alias).published(), kind="article", text="title", q=q, limit=SUGGEST_LIMIT,
-              newest=True),
+        _kind(_recent_titles(alias), kind="article", text="title", q=q, limit=SUGGEST_LIMIT, newest=True),
     ]  # fmt: skip
     db = connections[alias]
     # The threshold of the trigram operators is a setting: set for this transaction only (nothing leaks to the
@@ -210,7 +218,7 @@ def _suggest_rows_substring(q: str, *, alias: str) -> list[tuple]:
         *part(Section.objects.order_by("name"), "section", "name", SUGGEST_LIMIT),
         *part(Tag.objects.order_by("name"), "tag", "name", SUGGEST_LIMIT),
         *part(Author.objects.order_by("name"), "author", "name", SUGGEST_LIMIT),
-        *part(Article.objects.published().order_by("-published_at", "-id"), "article", "title", SUGGEST_LIMIT),
+        *part(_recent_titles(alias), "article", "title", SUGGEST_LIMIT),
     ]
 
 

@@ -23,7 +23,6 @@ RUM_INDEXES = (
     ),
 )
 TRIGRAM_INDEXES = (
-    ("article_title_trgm", f"articles_article USING gin (title gin_trgm_ops) WHERE {PUBLISHED}"),
     ("section_name_trgm", "articles_section USING gin (name gin_trgm_ops)"),
     ("tag_name_trgm", "articles_tag USING gin (name gin_trgm_ops)"),
     ("author_name_trgm", "articles_author USING gin (name gin_trgm_ops)"),

@@ -107,3 +107,20 @@ def test_suggestions_cost_a_constant_number_of_queries(api_client, django_assert
     # test, inside the test's transaction, plus a savepoint and its release
     with django_assert_max_num_queries(4):
         assert _suggest(api_client, "convoy")
+
+
+def test_titles_come_from_the_newest_articles(api_client, monkeypatch):
+    """A bounded cost: article titles are suggested from the newest SUGGEST_TITLES published articles."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from articles import search
+
+    monkeypatch.setattr(search, "SUGGEST_TITLES", 2)
+    now = timezone.now()
+    old = ArticleFactory(title="Carrier drills of old", published_at=now - timedelta(days=9))
+    ArticleFactory.create_batch(2, title="Convoy today", published_at=now)
+    assert _suggest(api_client, "carrier") == []
+    monkeypatch.setattr(search, "SUGGEST_TITLES", 3)
+    assert [s["slug"] for s in _suggest(api_client, "carrier drills")] == [old.slug]
