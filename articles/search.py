@@ -136,7 +136,7 @@ SUGGEST_MAX_LENGTH = 100
 # Article titles are suggested from the newest SUGGEST_TITLES published articles (a bounded walk of the newest-first
 # index): over a million titles the trigram index costs up to seconds for a short typo, whose trigrams are common
 # (docs/search.md). Section, tag and author names come from their trigram indexes.
-SUGGEST_TITLES = 500
+SUGGEST_TITLES = 200
 # Word similarity at or above this is a suggestion ("afgh" -> Afghanistan 0.8, "pentgon" -> Pentagon 0.55).
 SUGGEST_THRESHOLD = 0.5
 _KIND_ORDER = {"section": 0, "tag": 1, "author": 2, "article": 3}

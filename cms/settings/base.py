@@ -307,7 +307,7 @@ if SEARCH_METHOD not in ("auto", "gin"):
     raise ImproperlyConfigured("SEARCH_METHOD must be 'auto' or 'gin'.")
 # Recency in relevance order: an article this many days newer scores as if twice as relevant (0 = relevance only).
 SEARCH_RECENCY_HALF_LIFE_DAYS = env.float("SEARCH_RECENCY_HALF_LIFE_DAYS", default=90.0)
-# RUM method: the most relevant and the newest matches taken from the index (each), then scored with recency.
+# RUM method: how many of the newest matches (from the index) are scored in relevance order.
 SEARCH_CANDIDATES = env.int("SEARCH_CANDIDATES", default=500)
 PAYWALL_METER_RETENTION_DAYS = env.int("PAYWALL_METER_RETENTION_DAYS", default=30)
 # Raw funnel events (paywall.FunnelEvent) are purged after this many days; the daily aggregates stay.
