@@ -374,13 +374,11 @@ __all__ = [
 ]
 
 
-class SearchSuggestionType(graphene.ObjectType):
-    """A search-as-you-type suggestion (REST `GET /api/v1/search/suggest/`; articles.presenters.search_suggestion)."""
-
-    class Meta:
-        name = "SearchSuggestion"
-
-    type = graphene.String(required=True, description="article, tag, author or section.")
-    text = graphene.String(required=True, description="The name or title to show.")
-    slug = graphene.String(required=True)
-    url = graphene.String(required=True, description="The API read of what it names.")
+# A search-as-you-type suggestion (REST `GET /api/v1/search/suggest/`; articles.presenters.search_suggestion).
+SearchSuggestionType = value_type(
+    "SearchSuggestion",
+    type=graphene.String(required=True, description="article, tag, author or section."),
+    text=graphene.String(required=True, description="The name or title to show."),
+    slug=graphene.String(required=True),
+    url=graphene.String(required=True, description="The API read of what it names."),
+)
