@@ -279,7 +279,8 @@ class ArticleType(DjangoObjectType):
         return AuthorsByArticleIdLoader(info.context).load(root.pk)
 
     @staticmethod
-    def resolve_related(root: Article, info, first: int = 5):
+    def resolve_related(root: Article, info, first: int | None = 5):
+        first = 5 if first is None else first  # an explicit `first: null` asks for the default
         if first < 1 or first > RELATED_MAX:
             raise graphql_error(
                 f"Argument 'first' must be between 1 and {RELATED_MAX}, got {first}.",

@@ -108,6 +108,7 @@ class GroupMemberListApi(_GroupApi):
         "group_members_add_self",
         201,
         s.OUTPUTS["GroupMember"],
+        request=None,
         description="The admin takes a seat (admins do not use one unless they add themselves).",
     )
     def post(self, request, group_id):
@@ -154,6 +155,7 @@ class GroupJoinApi(_GroupApi):
         "group_join",
         200,
         s.OUTPUTS["GroupMember"],
+        request=None,
         description="A reader with a verified address at a group's domain takes a seat.",
     )
     def post(self, request):
@@ -198,8 +200,12 @@ class GroupUsageApi(_GroupApi):
 
 def _remove_api(name: str, service, route: str, url_name: str):
     """A DELETE of one item of a group (204) by `service(group=..., <the route's item id>=...)`."""
+
+    def delete(self, request, group_id, **item):
+        return _GroupItemRemoveApi.delete(self, request, group_id, **item)
+
     attrs = {"route": route, "url_name": url_name, "remove": staticmethod(service)}
-    return _doc(service.__name__, 204, None)(type(name, (_GroupItemRemoveApi,), attrs))
+    return type(name, (_GroupItemRemoveApi,), {**attrs, "delete": _doc(service.__name__, 204, None)(delete)})
 
 
 GroupMemberRemoveApi = _remove_api(

@@ -211,6 +211,12 @@ def test_related_plain_list(graphql_client):
     assert base.slug not in {r["slug"] for r in data["related"]}
     assert data["two"] == [{"slug": articles[3].slug}]
 
+    explicit_null = graphql_client(  # found by schemathesis: a 500 before
+        "query($s: String!, $f: Int) { article(slug: $s) { related(first: $f) { slug } } }", {"s": base.slug, "f": None}
+    )
+    assert explicit_null.status_code == 200
+    assert explicit_null.json_body["data"]["article"]["related"] == data["related"]
+
 
 @pytest.mark.parametrize("first", [0, 21])
 def test_related_first_out_of_range(graphql_client, first):
