@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -38,6 +40,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A reader or a member of staff. Signs in with the email address (unique, case-insensitive)."""
 
     email = models.EmailField(max_length=254, unique=True)
+    uuid = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, help_text="Public id (the apps' StoreKit appAccountToken)."
+    )
     display_name = models.CharField(max_length=80, blank=True)
     is_staff = models.BooleanField(default=False, help_text="Can sign in to the editors' admin.")
     is_active = models.BooleanField(default=True)

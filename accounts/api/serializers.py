@@ -63,6 +63,7 @@ class SubscriptionSummarySerializer(serializers.Serializer):
 
 class MeOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
+    uuid = serializers.UUIDField(help_text="The account's public id: the apps' StoreKit `appAccountToken`.")
     email = serializers.EmailField()
     pending_email = serializers.CharField()
     display_name = serializers.CharField()

@@ -43,6 +43,7 @@ from . import serializers as s
 def me_payload(user) -> dict:
     data = {
         "id": user.pk,
+        "uuid": user.uuid,
         "email": user.email,
         "pending_email": user.pending_email,
         "display_name": user.display_name,

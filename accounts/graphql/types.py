@@ -46,6 +46,7 @@ class AccountType(DjangoObjectType):
         name = "Account"
         fields = (
             "id",
+            "uuid",
             "email",
             "pending_email",
             "display_name",
