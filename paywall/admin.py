@@ -25,7 +25,7 @@ from .selectors import plan_display
 class PlanAdmin(admin.ModelAdmin):
     list_display = ("name", "code", "price", "interval", "trial_days", "active", "provider_price_id", "ordering")
     list_editable = ("active", "ordering")
-    search_fields = ("code", "name", "provider_price_id")
+    search_fields = ("code", "name", "provider_price_id", "app_store_product_id", "google_play_product_id")
     prepopulated_fields = {"code": ("name",)}
 
     @admin.display(description="price")

@@ -34,3 +34,35 @@ def billing_dev_provider_deploy_check(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security)
+def store_billing_check(app_configs, **kwargs):
+    """An enabled store needs what verifies its purchases: refused at start rather than on the first purchase."""
+    problems = []
+    if settings.APP_STORE_BUNDLE_ID:
+        if not settings.APP_STORE_ROOT_CERTIFICATES:
+            problems.append(
+                Error(
+                    "APP_STORE_BUNDLE_ID is set but APP_STORE_ROOT_CERTIFICATES is empty.",
+                    hint="Download Apple's root certificates (apple.com/certificateauthority) and list their paths.",
+                    id="paywall.E003",
+                )
+            )
+        if settings.APP_STORE_ENVIRONMENT not in ("Production", "Sandbox"):
+            problems.append(Error("APP_STORE_ENVIRONMENT must be Production or Sandbox.", id="paywall.E004"))
+        elif settings.APP_STORE_ENVIRONMENT == "Production" and settings.APP_STORE_APP_APPLE_ID is None:
+            problems.append(Error("APP_STORE_APP_APPLE_ID is required in Production.", id="paywall.E005"))
+    if settings.GOOGLE_PLAY_PACKAGE_NAME and not (
+        settings.GOOGLE_PLAY_SERVICE_ACCOUNT_FILE
+        and settings.GOOGLE_PUBSUB_AUDIENCE
+        and settings.GOOGLE_PUBSUB_SERVICE_ACCOUNT_EMAIL
+    ):
+        problems.append(
+            Error(
+                "GOOGLE_PLAY_PACKAGE_NAME is set but GOOGLE_PLAY_SERVICE_ACCOUNT_FILE, GOOGLE_PUBSUB_AUDIENCE or "
+                "GOOGLE_PUBSUB_SERVICE_ACCOUNT_EMAIL is empty.",
+                id="paywall.E006",
+            )
+        )
+    return problems

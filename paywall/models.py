@@ -24,6 +24,12 @@ class Plan(TimeStampedModel):
     trial_days = models.PositiveSmallIntegerField(default=14)
     active = models.BooleanField(default=True)
     provider_price_id = models.CharField(max_length=100, blank=True, help_text="e.g. Stripe price_...")
+    app_store_product_id = models.CharField(
+        max_length=100, blank=True, db_index=True, help_text="The App Store subscription's product id."
+    )
+    google_play_product_id = models.CharField(
+        max_length=100, blank=True, db_index=True, help_text="The Google Play subscription's product id."
+    )
     ordering = models.PositiveSmallIntegerField(default=0)
     per_seat = models.BooleanField(
         default=False, help_text="A group plan: the price is per seat, bought by an organisation for its members."
@@ -78,6 +84,9 @@ class Subscription(TimeStampedModel):
     provider = models.CharField(max_length=20, blank=True)
     provider_customer_id = models.CharField(max_length=100, blank=True, db_index=True)
     provider_subscription_id = models.CharField(max_length=100, blank=True, db_index=True)
+    store_state_at = models.DateTimeField(
+        null=True, blank=True, help_text="App Store / Google Play: when the store signed the state last applied."
+    )
 
     objects = SubscriptionQuerySet.as_manager()
 
@@ -443,6 +452,25 @@ class ProviderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.type} {self.event_id}"
+
+
+class StorePurchase(models.Model):
+    """An App Store or Google Play subscription purchase linked to one account (unique by provider + purchase id:
+    the original transaction id, or the SHA-256 of the Play purchase token). The link is what refuses a purchase
+    already linked to another account, also when two accounts post it at once."""
+
+    provider = models.CharField(max_length=20)
+    purchase_id = models.CharField(max_length=100)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="store_purchases")
+    product_id = models.CharField(max_length=100, blank=True)
+    token = models.TextField(blank=True, help_text="Google Play: the purchase token (the id is its digest).")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["provider", "purchase_id"], name="store_purchase_once")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.purchase_id}"
 
 
 class FunnelEvent(models.Model):

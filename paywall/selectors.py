@@ -418,3 +418,20 @@ def gift_link_list_for_giver(*, user) -> list[GiftLink]:
     """The reader's gift links, newest first (the latest GIFT_LINKS_LISTED), with their article: one query."""
     qs = GiftLink.objects.filter(giver_id=user.pk).select_related("article").order_by("-created_at", "-id")
     return list(qs[:GIFT_LINKS_LISTED])
+
+
+STORE_PROVIDERS = ("app_store", "google_play")
+APP_STORE_MANAGE_URL = "https://apps.apple.com/account/subscriptions"
+GOOGLE_PLAY_MANAGE_URL = "https://play.google.com/store/account/subscriptions"
+
+
+def subscription_manage_url(*, subscription: Subscription) -> str | None:
+    """Where the reader manages a store subscription (the store's subscription settings); None for the others,
+    which are managed here. Reads the plan (select it with the subscription)."""
+    if subscription.provider == "app_store":
+        return APP_STORE_MANAGE_URL
+    if subscription.provider == "google_play":
+        product = subscription.plan.google_play_product_id if subscription.plan else ""
+        query = f"?sku={product}&package={settings.GOOGLE_PLAY_PACKAGE_NAME}" if product else ""
+        return f"{GOOGLE_PLAY_MANAGE_URL}{query}"
+    return None

@@ -295,6 +295,23 @@ STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=3)
+# App Store (StoreKit 2): enabled when APP_STORE_BUNDLE_ID is set. docs/billing.md
+APP_STORE_BUNDLE_ID = env.str("APP_STORE_BUNDLE_ID", default="")
+APP_STORE_APP_APPLE_ID = env.int("APP_STORE_APP_APPLE_ID", default=None)
+APP_STORE_ENVIRONMENT = env.str("APP_STORE_ENVIRONMENT", default="Production")
+APP_STORE_ROOT_CERTIFICATES = env.list("APP_STORE_ROOT_CERTIFICATES", default=[])
+APP_STORE_ONLINE_CHECKS = env.bool("APP_STORE_ONLINE_CHECKS", default=True)
+APP_STORE_ISSUER_ID = env.str("APP_STORE_ISSUER_ID", default="")
+APP_STORE_KEY_ID = env.str("APP_STORE_KEY_ID", default="")
+APP_STORE_PRIVATE_KEY_PATH = env.str("APP_STORE_PRIVATE_KEY_PATH", default="")
+APP_STORE_API_BASE = env.str("APP_STORE_API_BASE", default="")
+# Google Play: enabled when GOOGLE_PLAY_PACKAGE_NAME is set. docs/billing.md
+GOOGLE_PLAY_PACKAGE_NAME = env.str("GOOGLE_PLAY_PACKAGE_NAME", default="")
+GOOGLE_PLAY_SERVICE_ACCOUNT_FILE = env.str("GOOGLE_PLAY_SERVICE_ACCOUNT_FILE", default="")
+GOOGLE_PLAY_API_BASE = env.str("GOOGLE_PLAY_API_BASE", default="https://androidpublisher.googleapis.com")
+GOOGLE_PUBSUB_AUDIENCE = env.str("GOOGLE_PUBSUB_AUDIENCE", default="")
+GOOGLE_PUBSUB_SERVICE_ACCOUNT_EMAIL = env.str("GOOGLE_PUBSUB_SERVICE_ACCOUNT_EMAIL", default="")
+GOOGLE_OIDC_CERTS_URL = env.str("GOOGLE_OIDC_CERTS_URL", default="https://www.googleapis.com/oauth2/v1/certs")
 
 # --- Paywall ----------------------------------------------------------------------------------------------------------
 PAYWALL_ANONYMOUS_DAILY_LIMIT = env.int("PAYWALL_ANONYMOUS_DAILY_LIMIT", default=3)

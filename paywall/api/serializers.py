@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cms.api.serializers import MeterSummarySerializer
-from paywall.selectors import plan_price
+from paywall.selectors import STORE_PROVIDERS, plan_price, subscription_manage_url
 
 
 class PriceOutputSerializer(serializers.Serializer):
@@ -40,7 +40,15 @@ class SubscriptionOutputSerializer(serializers.Serializer):
     cancel_at_period_end = serializers.BooleanField()
     canceled_at = serializers.DateTimeField(allow_null=True)
     ended_at = serializers.DateTimeField(allow_null=True)
-    provider = serializers.CharField()
+    provider = serializers.CharField(help_text="stripe, app_store, google_play, dev, comp; empty for a trial.")
+    managed_by_store = serializers.SerializerMethodField(help_text="Bought in a store: cancel and resume there.")
+    manage_url = serializers.SerializerMethodField(help_text="The store's subscription settings (store only).")
+
+    def get_managed_by_store(self, subscription) -> bool:
+        return subscription.provider in STORE_PROVIDERS
+
+    def get_manage_url(self, subscription) -> str | None:
+        return subscription_manage_url(subscription=subscription)
 
 
 class MeSubscriptionOutputSerializer(SubscriptionOutputSerializer):
@@ -67,6 +75,17 @@ class CheckoutInputSerializer(serializers.Serializer):
 
 class CheckoutOutputSerializer(serializers.Serializer):
     checkout_url = serializers.URLField()
+
+
+class AppStoreLinkInputSerializer(serializers.Serializer):
+    signed_transaction = serializers.CharField(
+        max_length=20000, help_text="StoreKit 2 `Transaction.jwsRepresentation` of the subscription purchase."
+    )
+
+
+class GooglePlayLinkInputSerializer(serializers.Serializer):
+    purchase_token = serializers.CharField(max_length=2000, help_text="The Play Billing `Purchase.purchaseToken`.")
+    product_id = serializers.CharField(max_length=100, help_text="The subscription's product id.")
 
 
 class MeterOutputSerializer(MeterSummarySerializer):

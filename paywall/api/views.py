@@ -1,4 +1,5 @@
-"""REST edges of the paywall: plans, the trial, checkout, the reader's subscription, the meter, Stripe webhooks.
+"""REST edges of the paywall: plans, the trial, checkout, store purchases, the reader's subscription, the meter,
+the billing webhooks (Stripe, App Store, Google Play).
 Views translate; the rules are in `paywall.services`."""
 
 from __future__ import annotations
@@ -19,14 +20,18 @@ from rest_framework.views import APIView
 
 from cms.api.serializers import ErrorOutputSerializer
 from paywall import services
-from paywall.billing import WebhookRejected, provider_get
+from paywall.billing import StoreApiUnavailable, WebhookRejected, provider_get
+from paywall.billing.app_store import app_store_notification_process, app_store_purchase_link
+from paywall.billing.google_play import google_play_notification_process, google_play_purchase_link
 from paywall.readers import reader_resolve, reader_token_attach
 from paywall.selectors import plan_list_active, subscription_entitlement, subscription_latest_get
 from paywall.services import PaywallErrorCode
 
 from .serializers import (
+    AppStoreLinkInputSerializer,
     CheckoutInputSerializer,
     CheckoutOutputSerializer,
+    GooglePlayLinkInputSerializer,
     MeSubscriptionOutputSerializer,
     MeterOutputSerializer,
     PlanListOutputSerializer,
@@ -155,28 +160,98 @@ class MeterApi(APIView):
         return reader_token_attach(response, reader)
 
 
-# Kept as a plain Django view: no DRF authentication, parsing or throttling may touch the raw body first.
-@method_decorator(csrf_exempt, name="dispatch")
-class StripeWebhookApi(View):
-    http_method_names = ["post"]
+class _StoreLinkApi(_PrivateApi):
+    """Link a store purchase (`input_serializer`) to the signed-in reader with `link`; answers like
+    me/subscription/."""
 
     def post(self, request):
+        data = self.input_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        self.link(user=request.user, **data.validated_data)
+        return Response(me_subscription_data(user=request.user))
+
+
+def _link_schema(operation_id: str, request) -> dict:
+    responses = {200: MeSubscriptionOutputSerializer, **_errors(400, 401, 404, 409, 503)}
+    return {"post": extend_schema(operation_id=operation_id, request=request, responses=responses)}
+
+
+@extend_schema_view(**_link_schema("subscription_app_store_link", AppStoreLinkInputSerializer))
+class AppStoreLinkApi(_StoreLinkApi):
+    """A StoreKit 2 signed transaction, verified with Apple's library."""
+
+    input_serializer = AppStoreLinkInputSerializer
+    link = staticmethod(app_store_purchase_link)
+
+
+@extend_schema_view(**_link_schema("subscription_google_play_link", GooglePlayLinkInputSerializer))
+class GooglePlayLinkApi(_StoreLinkApi):
+    """A Play purchase token, read from the Android Publisher API and acknowledged."""
+
+    input_serializer = GooglePlayLinkInputSerializer
+    link = staticmethod(google_play_purchase_link)
+
+
+def _error_json(code: str, message: str, status_code: int, headers=None) -> JsonResponse:
+    error = {"field": None, "code": code, "message": message}
+    return JsonResponse({"code": code, "message": message, "errors": [error]}, status=status_code, headers=headers)
+
+
+# Kept as plain Django views: no DRF authentication, parsing or throttling may touch the raw body first.
+@method_decorator(csrf_exempt, name="dispatch")
+class _ProviderWebhookApi(View):
+    """Verify (`parse`: WebhookRejected -> `rejected_status`), then record once and process (`process`); the
+    provider's API unreachable (`unavailable`) -> 503, nothing recorded, so the provider's retry processes it."""
+
+    http_method_names = ["post"]
+    provider = ""
+    rejected_status = 400
+    unavailable: tuple[type[Exception], ...] = (StoreApiUnavailable,)
+
+    def parse(self, request) -> dict:
+        return provider_get(self.provider).webhook_parse(request)
+
+    def process(self, event: dict) -> str:  # pragma: no cover - every subclass has its own
+        raise NotImplementedError
+
+    def post(self, request):
+        try:
+            event = self.parse(request)
+            outcome = self.process(event)
+        except WebhookRejected as exc:
+            return _error_json(PaywallErrorCode.INVALID_SIGNATURE, str(exc), self.rejected_status)
+        except self.unavailable as exc:
+            logger.warning("%s event not processed: %s", self.provider, exc)
+            message = "Payment provider unavailable."
+            return _error_json(PaywallErrorCode.BILLING_UNAVAILABLE, message, 503, headers={"Retry-After": "30"})
+        logger.info("%s event %s %s: %s", self.provider, event["id"], event["type"], outcome)
+        return JsonResponse({"received": True, "outcome": outcome})
+
+
+class StripeWebhookApi(_ProviderWebhookApi):
+    provider = "stripe"
+    unavailable = (stripe.StripeError,)
+
+    def process(self, event: dict) -> str:
         from paywall.billing.stripe_provider import stripe_event_process
 
-        try:
-            event = provider_get("stripe").webhook_parse(request)
-        except WebhookRejected as exc:
-            error = {"field": None, "code": PaywallErrorCode.INVALID_SIGNATURE, "message": str(exc)}
-            return JsonResponse({"code": error["code"], "message": error["message"], "errors": [error]}, status=400)
-        try:
-            outcome = stripe_event_process(event=event)
-        except stripe.StripeError as exc:  # Stripe unreachable: nothing was recorded, so its retry processes it
-            logger.warning("stripe event %s not processed: %s", event["id"], exc)
-            error = {
-                "field": None,
-                "code": PaywallErrorCode.BILLING_UNAVAILABLE,
-                "message": "Payment provider unavailable.",
-            }
-            return JsonResponse({**error, "errors": [error]}, status=503, headers={"Retry-After": "30"})
-        logger.info("stripe event %s %s: %s", event["id"], event["type"], outcome)
-        return JsonResponse({"received": True, "outcome": outcome})
+        return stripe_event_process(event=event)
+
+
+class AppStoreWebhookApi(_ProviderWebhookApi):
+    """App Store Server Notifications V2: `{"signedPayload": "<JWS>"}`."""
+
+    provider = "app_store"
+
+    def process(self, event: dict) -> str:
+        return app_store_notification_process(event=event)
+
+
+class GooglePlayWebhookApi(_ProviderWebhookApi):
+    """Real-time developer notifications, pushed by Pub/Sub with an OIDC token (refused: 401)."""
+
+    provider = "google_play"
+    rejected_status = 401
+
+    def process(self, event: dict) -> str:
+        return google_play_notification_process(event=event)

@@ -1,4 +1,5 @@
-"""Billing providers behind one small interface, chosen by `settings.BILLING_PROVIDER` (`dev` or `stripe`).
+"""Billing providers behind one small interface, chosen by `settings.BILLING_PROVIDER` (`dev` or `stripe`) for web
+checkout; `app_store` and `google_play` (enabled by their own settings) sell in the apps and are linked afterwards.
 
     provider = provider_get()
     url = provider.checkout_session_create(user=user, plan=plan)     # where to send the reader to pay
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from .base import BillingProvider, NullProvider, WebhookRejected
+from .base import BillingProvider, NullProvider, StoreApiUnavailable, WebhookRejected
 
 
 def provider_get(name: str | None = None) -> BillingProvider:
@@ -25,13 +26,21 @@ def provider_get(name: str | None = None) -> BillingProvider:
         from .dev import DevProvider
 
         return DevProvider()
+    if name == "app_store":
+        from .app_store import AppStoreProvider
+
+        return AppStoreProvider()
+    if name == "google_play":
+        from .google_play import GooglePlayProvider
+
+        return GooglePlayProvider()
     raise ValueError(f"Unknown BILLING_PROVIDER {name!r} (use 'dev' or 'stripe').")
 
 
 def provider_for(subscription) -> BillingProvider:
-    if subscription.provider in ("dev", "stripe"):
+    if subscription.provider in ("dev", "stripe", "app_store", "google_play"):
         return provider_get(subscription.provider)
     return NullProvider()
 
 
-__all__ = ["BillingProvider", "WebhookRejected", "provider_for", "provider_get"]
+__all__ = ["BillingProvider", "StoreApiUnavailable", "WebhookRejected", "provider_for", "provider_get"]

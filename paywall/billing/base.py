@@ -42,3 +42,29 @@ class NullProvider:
 
     def subscription_cancel_now(self, *, subscription, refund: bool) -> bool:
         return False
+
+
+class StoreApiUnavailable(Exception):
+    """A store's server API could not be reached or answered an error: nothing is recorded, the caller answers 503
+    (a store's retry then processes the notification)."""
+
+
+class StoreProvider:
+    """Actions on an App Store or Google Play subscription: only the reader can change it, in the store (a 409 with
+    the store's `manage_url`); nothing to refund from here (the stores refund on the customer's request)."""
+
+    name = ""
+    label = ""
+
+    def checkout_session_create(self, *, user, plan) -> str:  # pragma: no cover - never chosen for checkout
+        from cms.core.exceptions import ApplicationError
+
+        raise ApplicationError(f"{self.label} subscriptions are bought in the app.", code="invalid")
+
+    def subscription_cancel_at_period_end(self, *, subscription, cancel: bool) -> None:
+        from paywall.services.store import store_managed_conflict
+
+        raise store_managed_conflict(subscription=subscription)
+
+    def subscription_cancel_now(self, *, subscription, refund: bool) -> bool:
+        return False

@@ -20,13 +20,13 @@ from datetime import UTC, datetime, timedelta
 import stripe
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cms.core.exceptions import ApplicationError, Conflict, ServiceUnavailable
-from paywall.models import Plan, ProviderEvent, Subscription
+from paywall.models import Plan, Subscription
 
 from .base import WebhookRejected
+from .events import provider_event_process
 
 logger = logging.getLogger(__name__)
 
@@ -214,27 +214,10 @@ def _invoice_payment_intent(client, invoice_id: str) -> str | None:
 
 
 def stripe_event_process(*, event: dict) -> str:
-    """Record the event once and process it, in one transaction. Returns what happened (also stored on the record).
-
-    Locking: the INSERT of the ProviderEvent row takes the unique index entry; a concurrent duplicate waits for this
-    transaction and then fails the constraint, so exactly one request processes an event id.
-    """
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = ProviderEvent.objects.create(
-                    provider="stripe", event_id=event["id"], type=event["type"][:100], payload=event
-                )
-        except IntegrityError:
-            return "duplicate"
-        try:
-            outcome = _dispatch(event)
-        except ApplicationError as exc:  # a rule refused it (e.g. an impossible transition): recorded, not retried
-            logger.warning("stripe event %s refused: %s", event["id"], exc.message)
-            outcome = f"refused: {exc.code}: {exc.message}"
-        record.outcome = outcome[:300]
-        record.save(update_fields=["outcome"])
-    return outcome
+    """Record the event once and process it, in one transaction (`provider_event_process`)."""
+    return provider_event_process(
+        provider="stripe", event_id=event["id"], type=event["type"], payload=event, dispatch=lambda: _dispatch(event)
+    )
 
 
 def _subscription_id_of(event: dict) -> tuple[str | None, dict]:

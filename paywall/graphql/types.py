@@ -8,7 +8,13 @@ from graphene_django import DjangoObjectType
 
 from cms.graphql.types import value_type
 from paywall.models import Plan
-from paywall.selectors import plan_price, subscription_entitlement, subscription_latest_get
+from paywall.selectors import (
+    STORE_PROVIDERS,
+    plan_price,
+    subscription_entitlement,
+    subscription_latest_get,
+    subscription_manage_url,
+)
 from paywall.services import trial_available
 
 PriceType = value_type(
@@ -46,6 +52,9 @@ class ReaderSubscriptionType(graphene.ObjectType):
     cancel_at_period_end = graphene.Boolean()
     canceled_at = graphene.DateTime()
     ended_at = graphene.DateTime()
+    provider = graphene.String(description="Where it was bought: stripe, app_store, google_play, dev, comp.")
+    managed_by_store = graphene.Boolean(description="Bought in the App Store or Google Play: changed only there.")
+    manage_url = graphene.String(description="The store's subscription settings, for a store subscription.")
 
     class Meta:
         name = "ReaderSubscription"
@@ -63,6 +72,7 @@ FIELDS = (
     "cancel_at_period_end",
     "canceled_at",
     "ended_at",
+    "provider",
 )
 
 
@@ -72,6 +82,8 @@ def reader_subscription(*, user) -> dict:
     if sub is not None:
         data.update({name: getattr(sub, name) for name in FIELDS})
         data["access"] = subscription_entitlement(subscription=sub, now=timezone.now()) is not None
+        data["manage_url"] = subscription_manage_url(subscription=sub)
+        data["managed_by_store"] = sub.provider in STORE_PROVIDERS
     return data
 
 

@@ -25,6 +25,11 @@ class PaywallErrorCode(StrEnum):
     NO_GROUP = "no_group"
     INVITATION_INVALID = "invitation_invalid"
     INVITATION_OTHER_ADDRESS = "invitation_other_address"
+    MANAGED_BY_STORE = "managed_by_store"
+    PURCHASE_LINKED_ELSEWHERE = "purchase_linked_elsewhere"
+    ACCOUNT_TOKEN_MISMATCH = "account_token_mismatch"  # noqa: S105 - an error code, not a secret
+    PURCHASE_ENDED = "purchase_ended"
+    STORE_DISABLED = "store_disabled"
 
 
 SubscriptionErrorCode = PaywallErrorCode  # its name before it held every code of the app; still importable

@@ -20,7 +20,7 @@ from cms.core.exceptions import ApplicationError, Conflict, NotFound, Permission
 from cms.core.models import OutboundEmail
 
 from ..models import FunnelEvent, Plan, Subscription, SubscriptionEvent
-from ..selectors import plan_display
+from ..selectors import STORE_PROVIDERS, plan_display
 from .errors import PaywallErrorCode
 from .funnel import funnel_first_payment_record, funnel_subscription_end_record
 
@@ -296,6 +296,10 @@ def _cancel_at_period_end_set(
         sub = _locked(subscription)
         if sub.status not in Subscription.LIVE_STATUSES:
             raise Conflict(_ENDED_REFUSALS[cancel], code=PaywallErrorCode.INVALID_TRANSITION)
+        if notify_provider and sub.provider in STORE_PROVIDERS:  # only the store can change it; its webhook tells us
+            from .store import store_managed_conflict
+
+            raise store_managed_conflict(subscription=sub)
         if sub.cancel_at_period_end == cancel:
             return sub
         if notify_provider:
