@@ -4,12 +4,14 @@ API) and Google Play (a service account, a stand-in Android Publisher API, token
 from __future__ import annotations
 
 import json
+import threading
 from urllib.parse import unquote
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from django.db import connection
 
 from cms.core.models import OutboundEmail
 from paywall.models import Plan, ProviderEvent, StorePurchase, Subscription
@@ -40,6 +42,26 @@ def nothing_recorded() -> bool:
     return not (ProviderEvent.objects.exists() or Subscription.objects.exists() or StorePurchase.objects.exists())
 
 
+def at_once(call, times: int) -> list:
+    """`call(i)` in `times` threads released together (each with its own database connection, closed after)."""
+    barrier = threading.Barrier(times)
+    results: list = [None] * times
+
+    def worker(i):
+        try:
+            barrier.wait()
+            results[i] = call(i)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results
+
+
 def templates_sent() -> list[str]:
     return list(OutboundEmail.objects.order_by("id").values_list("template", flat=True))
 
@@ -54,7 +76,7 @@ class Apple:
         api.route("GET", r"/inApps/v1/subscriptions/([^/]+)", self._statuses)
 
     def _statuses(self, request):
-        token = request["headers"].get("Authorization", "").removeprefix("Bearer ")
+        token = request["headers"].get("authorization", "").removeprefix("Bearer ")
         claims = jwt.decode(token, self.api_key.public_key(), algorithms=["ES256"], audience="appstoreconnect-v1")
         assert (claims["iss"], claims["bid"], jwt.get_unverified_header(token)["kid"]) == ("issuer-1", BUNDLE_ID, "K1")
         original_id = unquote(request["groups"][0])
@@ -126,15 +148,14 @@ class Play:
 
     def _token(self, request):
         assertion = dict(part.split("=", 1) for part in request["body"].decode().split("&"))["assertion"]
-        claims = jwt.decode(
-            assertion, self.keys.account_key.public_key(), algorithms=["RS256"], audience=f"{self.api.url}/token"
-        )
+        audience = "https://oauth2.googleapis.com/token"  # google-auth's, whatever the token_uri
+        claims = jwt.decode(assertion, self.keys.account_key.public_key(), algorithms=["RS256"], audience=audience)
         assert claims["iss"] == self.keys.service_account["client_email"]
         assert claims["scope"] == "https://www.googleapis.com/auth/androidpublisher"
         return 200, {"access_token": "ya29.test-token", "expires_in": 3600, "token_type": "Bearer"}
 
     def _authorized(self, request) -> bool:
-        return request["headers"].get("Authorization") == "Bearer ya29.test-token"
+        return request["headers"].get("authorization") == "Bearer ya29.test-token"
 
     def _get(self, request):
         if self.down:

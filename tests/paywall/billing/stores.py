@@ -37,7 +37,7 @@ Handler = Callable[[dict], tuple[int, object]]
 
 class StandIn:
     """A local HTTP server: `route(method, path_regex, handler)`; a handler takes the logged request (method, path,
-    headers, body, json, match groups) and returns (status, JSON-able body or None)."""
+    lower-cased headers, body, match groups) and returns (status, JSON-able body or None)."""
 
     def __init__(self):
         self.routes: list[tuple[str, re.Pattern, Handler]] = []
@@ -68,7 +68,8 @@ class StandIn:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 path = self.path.split("?")[0]
-                request = {"method": self.command, "path": path, "headers": dict(self.headers), "body": body}
+                headers = {key.lower(): value for key, value in self.headers.items()}
+                request = {"method": self.command, "path": path, "headers": headers, "body": body}
                 with stand_in.lock:
                     stand_in.requests.append(request)
                 status, reply = 404, {"error": "no route"}

@@ -5,16 +5,16 @@ out-of-order or missing notifications resolved through a stand-in App Store Serv
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
 from django.test import Client
+from rest_framework.test import APIClient
 
 from paywall.models import ProviderEvent, StorePurchase, Subscription
 from tests.accounts.factories import UserFactory
-from tests.paywall.billing.conftest import nothing_recorded, templates_sent
+from tests.paywall.billing.conftest import at_once, nothing_recorded, templates_sent
 from tests.paywall.billing.stores import AppleChain
 
 pytestmark = pytest.mark.django_db
@@ -341,37 +341,25 @@ def test_a_notification_the_verifier_refuses_is_a_400_and_records_nothing(client
     assert nothing_recorded()
 
 
-def _post_at_once(apple, body: dict, times: int) -> list:
-    barrier = threading.Barrier(times)
-    results: list = [None] * times
-
-    def worker(i):
-        try:
-            barrier.wait()
-            results[i] = apple.notify(Client(), body)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(times)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_deliveries_of_one_notification_act_once(reader, apple):
     assert connection.vendor == "postgresql"
-    from rest_framework.test import APIClient
-
     _linked(APIClient(), reader, apple)
     body = apple.chain.notification("DID_RENEW", transaction=apple.chain.transaction(expiresDate=_days(14)), status=1)
-    results = _post_at_once(apple, body, 6)
+    results = at_once(lambda i: apple.notify(Client(), body), 6)
     assert [r.status_code for r in results] == [200] * 6
     assert sorted(r.json()["outcome"] for r in results) == ["duplicate"] * 5 + ["renewed"]
     assert ProviderEvent.objects.count() == 1
     assert templates_sent() == ["paywall_payment_receipt", "paywall_payment_receipt"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_accounts_linking_one_purchase_at_once_get_it_once(apple):
+    readers = [UserFactory(), UserFactory()]
+    signed = apple.chain.transaction()
+    results = at_once(lambda i: apple.link(APIClient(), readers[i], signed), 2)
+    assert sorted(r.status_code for r in results) == [200, 409]
+    assert StorePurchase.objects.count() == 1 and Subscription.objects.count() == 1
 
 
 # --- the reader's view --------------------------------------------------------------------------------------------
