@@ -165,6 +165,45 @@ def lapsed_subscriber(db):
 
 
 @pytest.fixture
+def app_store_subscriber(db):
+    """Bought in the App Store: the paywall does not care where."""
+    in_a_week = timezone.now() + timedelta(days=7)
+    return _subscribed_reader(
+        "ios@example.com",
+        status="active",
+        provider="app_store",
+        provider_subscription_id="1",
+        current_period_end=in_a_week,
+    )
+
+
+@pytest.fixture
+def play_grace_subscriber(db):
+    """A Google Play renewal failed an hour ago: the store's grace period (past_due, access continues)."""
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    return _subscribed_reader(
+        "android@example.com",
+        status="past_due",
+        provider="google_play",
+        current_period_end=an_hour_ago,
+        past_due_since=an_hour_ago,
+    )
+
+
+@pytest.fixture
+def store_refunded_subscriber(db):
+    """An App Store purchase refunded today: access ended at once."""
+    now = timezone.now()
+    return _subscribed_reader(
+        "refunded@example.com",
+        status="expired",
+        provider="app_store",
+        current_period_end=now + timedelta(days=6),
+        ended_at=now,
+    )
+
+
+@pytest.fixture
 def editor(db):
     user = UserFactory(email="editor@example.com", is_staff=True, email_verified_at=timezone.now())
     user.groups.add(Group.objects.get(name="Editor"))

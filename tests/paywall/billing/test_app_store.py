@@ -382,3 +382,15 @@ def test_store_purchases_are_off_until_configured(client, api_client, reader, ap
     assert response.status_code == 404 and response.json()["code"] == "store_disabled"
     assert apple.notify(client, apple.chain.notification("TEST")).status_code == 400
     assert nothing_recorded()
+
+
+def test_graphql_shows_where_the_subscription_is_managed(api_client, graphql_client, reader, apple):
+    _linked(api_client, reader, apple)
+    graphql_client.force_authenticate(reader)
+    data = graphql_client("{ mySubscription { status provider managedByStore manageUrl } }").json()["data"]
+    assert data["mySubscription"] == {
+        "status": "active",
+        "provider": "app_store",
+        "managedByStore": True,
+        "manageUrl": "https://apps.apple.com/account/subscriptions",
+    }
