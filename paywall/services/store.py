@@ -152,6 +152,8 @@ def store_state_apply(*, user, plan: Plan | None, state: StoreState, source: str
     if local is not None and local.store_state_at and state.signed_at < local.store_state_at:
         return local, "stale"
     outcome = "unchanged"
+    if local is not None and _comes_back(local, state):
+        local = None  # lapsed here, paid again at the store (billing retry recovered, resubscribed): a new one
     if local is None:
         if state.status not in LIVE_STORE or plan is None:
             return None, f"ignored: {state.status} purchase without a subscription"
@@ -174,6 +176,16 @@ def store_state_apply(*, user, plan: Plan | None, state: StoreState, source: str
     ).update(store_state_at=state.signed_at)
     local.refresh_from_db()
     return local, outcome
+
+
+def _comes_back(local: Subscription, state: StoreState) -> bool:
+    ended = local.ended_at or local.current_period_end
+    return (
+        local.status not in Subscription.LIVE_STATUSES
+        and state.status == StoreStatus.ACTIVE
+        and state.period_end is not None
+        and (ended is None or state.period_end > ended)
+    )
 
 
 def _status_apply(local: Subscription, *, state: StoreState, source: str, outcome: str) -> str:

@@ -133,11 +133,12 @@ def subscription_activate(
     period_end = period_end or _add_interval(period_start, plan.interval)
     with transaction.atomic():
         if provider_subscription_id:
-            existing = (
-                Subscription.objects.select_for_update()
-                .filter(provider=provider, provider_subscription_id=provider_subscription_id)
-                .first()
+            same = Subscription.objects.select_for_update().filter(
+                provider=provider, provider_subscription_id=provider_subscription_id
             )
+            if provider in STORE_PROVIDERS:  # a store purchase that lapsed may come back under its id: a new one
+                same = same.live()
+            existing = same.first()
             if existing is not None:
                 return existing
         live = Subscription.objects.select_for_update().filter(user_id=user.pk).live().first()

@@ -394,3 +394,18 @@ def test_graphql_shows_where_the_subscription_is_managed(api_client, graphql_cli
         "managedByStore": True,
         "manageUrl": "https://apps.apple.com/account/subscriptions",
     }
+
+
+def test_a_purchase_that_lapsed_here_and_renews_at_the_store_starts_again(client, api_client, reader, apple):
+    # given the subscription expired (the store's billing retry ran longer than Masthead's grace)
+    old = _linked(api_client, reader, apple)
+    _notify(client, apple, "EXPIRED", "BILLING_RETRY", status=2, expiresDate=_days(-1), purchaseDate=_days(-8))
+    # when the store recovers the payment later
+    outcome = _notify(client, apple, "DID_RENEW", "BILLING_RECOVERY", status=1, expiresDate=_days(7))
+    # then the reader has access again, in a new subscription of the same purchase
+    assert outcome == "activated"
+    current = Subscription.objects.exclude(pk=old.pk).get()
+    assert (current.status, current.provider_subscription_id) == ("active", OTID)
+    assert Subscription.objects.get(pk=old.pk).status == S.EXPIRED
+    api_client.force_authenticate(reader)
+    assert api_client.get("/api/v1/me/subscription/").json()["access"] is True
