@@ -190,6 +190,8 @@ def google_play_notification_parse(request) -> dict:
             raise TypeError
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
         raise WebhookRejected("The body is not a Pub/Sub push of a Play notification.") from exc
+    if "\\u0000" in json.dumps(notification):  # PostgreSQL stores no U+0000 in jsonb, and Google sends none
+        raise WebhookRejected("The notification contains NUL characters.")
     if notification.get("packageName") != settings.GOOGLE_PLAY_PACKAGE_NAME:
         raise WebhookRejected("The notification is for another app.")
     kinds = [key for key in notification if key.endswith("Notification") and isinstance(notification[key], dict)]

@@ -212,8 +212,9 @@ def test_a_push_whose_oidc_token_is_refused_is_a_401_and_records_nothing(client,
     assert nothing_recorded()
 
 
-def test_a_notification_for_another_app_is_refused(client, play):
-    notification = {**play_notification(TOKEN, 4), "packageName": "com.example.other"}
+@pytest.mark.parametrize("change", [{"packageName": "com.example.other"}, {"version": "1.0\x00"}])
+def test_a_notification_for_another_app_or_holding_a_nul_is_refused(client, play, change):
+    notification = {**play_notification(TOKEN, 4), **change}
     assert play.notify(client, notification).status_code == 401
     assert nothing_recorded()
 
