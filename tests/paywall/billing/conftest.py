@@ -4,14 +4,12 @@ API) and Google Play (a service account, a stand-in Android Publisher API, token
 from __future__ import annotations
 
 import json
-import threading
 from urllib.parse import unquote
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from django.db import connection
 
 from cms.core.models import OutboundEmail
 from paywall.models import Plan, ProviderEvent, StorePurchase, Subscription
@@ -40,26 +38,6 @@ def store_plan(db):
 
 def nothing_recorded() -> bool:
     return not (ProviderEvent.objects.exists() or Subscription.objects.exists() or StorePurchase.objects.exists())
-
-
-def at_once(call, times: int) -> list:
-    """`call(i)` in `times` threads released together (each with its own database connection, closed after)."""
-    barrier = threading.Barrier(times)
-    results: list = [None] * times
-
-    def worker(i):
-        try:
-            barrier.wait()
-            results[i] = call(i)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(times)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
 
 
 def templates_sent() -> list[str]:

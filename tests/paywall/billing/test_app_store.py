@@ -14,8 +14,9 @@ from rest_framework.test import APIClient
 
 from paywall.models import ProviderEvent, StorePurchase, Subscription
 from tests.accounts.factories import UserFactory
-from tests.paywall.billing.conftest import at_once, nothing_recorded, templates_sent
+from tests.paywall.billing.conftest import nothing_recorded, templates_sent
 from tests.paywall.billing.stores import AppleChain
+from tests.paywall.gifts import at_once
 
 pytestmark = pytest.mark.django_db
 S = Subscription.Status
@@ -346,7 +347,7 @@ def test_concurrent_deliveries_of_one_notification_act_once(reader, apple):
     assert connection.vendor == "postgresql"
     _linked(APIClient(), reader, apple)
     body = apple.chain.notification("DID_RENEW", transaction=apple.chain.transaction(expiresDate=_days(14)), status=1)
-    results = at_once(lambda i: apple.notify(Client(), body), 6)
+    results = at_once([lambda: apple.notify(Client(), body)] * 6)
     assert [r.status_code for r in results] == [200] * 6
     assert sorted(r.json()["outcome"] for r in results) == ["duplicate"] * 5 + ["renewed"]
     assert ProviderEvent.objects.count() == 1
@@ -357,7 +358,7 @@ def test_concurrent_deliveries_of_one_notification_act_once(reader, apple):
 def test_two_accounts_linking_one_purchase_at_once_get_it_once(apple):
     readers = [UserFactory(), UserFactory()]
     signed = apple.chain.transaction()
-    results = at_once(lambda i: apple.link(APIClient(), readers[i], signed), 2)
+    results = at_once([lambda user=user: apple.link(APIClient(), user, signed) for user in readers])
     assert sorted(r.status_code for r in results) == [200, 409]
     assert StorePurchase.objects.count() == 1 and Subscription.objects.count() == 1
 

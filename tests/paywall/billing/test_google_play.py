@@ -14,8 +14,9 @@ from rest_framework.test import APIClient
 
 from paywall.models import ProviderEvent, StorePurchase, Subscription
 from tests.accounts.factories import UserFactory
-from tests.paywall.billing.conftest import at_once, nothing_recorded, templates_sent
+from tests.paywall.billing.conftest import nothing_recorded, templates_sent
 from tests.paywall.billing.stores import PACKAGE_NAME, play_notification, play_purchase
+from tests.paywall.gifts import at_once
 
 pytestmark = pytest.mark.django_db
 S = Subscription.Status
@@ -225,7 +226,7 @@ def test_concurrent_deliveries_of_one_message_act_once(reader, play):
     _linked(APIClient(), reader, play)
     play.purchases[TOKEN] = play_purchase(expiry=_in_days(14), acknowledged=True)
     notification = play_notification(TOKEN, 2)
-    results = at_once(lambda i: play.notify(Client(), notification, message_id="m-1"), 6)
+    results = at_once([lambda: play.notify(Client(), notification, message_id="m-1")] * 6)
     assert sorted(r.json()["outcome"] for r in results) == ["duplicate"] * 5 + ["renewed"]
     assert ProviderEvent.objects.count() == 1
     assert templates_sent() == ["paywall_payment_receipt", "paywall_payment_receipt"]
