@@ -41,9 +41,10 @@ class ArticleDetailInputSerializer(serializers.Serializer):
     )
     # Attribution for the revenue desk's funnel (read by paywall.readers.touch_from_request): what brought the
     # reader to this article, as the frontend knows it. `referrer` may also come as the X-Client-Referrer header.
-    utm_source = serializers.CharField(required=False, max_length=100, help_text="Campaign source (funnel).")
-    utm_medium = serializers.CharField(required=False, max_length=100, help_text="Campaign medium (funnel).")
-    utm_campaign = serializers.CharField(required=False, max_length=100, help_text="Campaign name (funnel).")
+    utm_source, utm_medium, utm_campaign = (
+        serializers.CharField(required=False, max_length=100, help_text=f"Campaign {what} (funnel).")
+        for what in ("source", "medium", "name")
+    )
     referrer = serializers.CharField(
         required=False,
         max_length=2000,
