@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core import signing
 
+from accounts.addresses import client_ip
+
 COOKIE_NAME = "mh_reader"
 HEADER_NAME = "X-Reader-Token"
 REFERRER_HEADER = "X-Client-Referrer"
@@ -106,19 +108,11 @@ def reader_token_from_request(request) -> str | None:
     return request.headers.get(HEADER_NAME) or request.COOKIES.get(COOKIE_NAME)
 
 
-def _client_ip(request) -> str | None:
-    """The client address by the throttling's trusted-proxy rule (`TRUSTED_PROXIES`): a forged `X-Forwarded-For`
-    never moves it."""
-    from accounts.throttling import client_ip  # the one trusted-proxy rule; accounts imports no paywall module here
-
-    return client_ip(request)
-
-
 def reader_resolve(request, *, issue: bool = True) -> Reader:
     """The reader behind a request. An anonymous request without a valid token gets a new id (`new_token` set)."""
     user = getattr(request, "user", None)
     touch = touch_from_request(request)
-    ip = _client_ip(request)
+    ip = client_ip(request)  # by the throttles' trusted-proxy rule (accounts.addresses)
     if user is not None and user.is_authenticated:
         return Reader(user=user, touch=touch, client_ip=ip)
     anon_id = reader_token_read(reader_token_from_request(request))

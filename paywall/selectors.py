@@ -141,7 +141,7 @@ def _parsed_networks(rows: tuple) -> tuple:
 
 def group_network_for(*, ip: str | None, now: datetime, book: PolicyBook) -> int | None:
     """The group whose network (CIDR, IPv4 or IPv6) `ip` is in, while its subscription grants access; None
-    otherwise. `ip` is the client address by the trusted-proxy rule (`accounts.throttling.client_ip`); the
+    otherwise. `ip` is the client address by the trusted-proxy rule (`accounts.addresses.client_ip`); the
     networks come with the policy book the meter reads anyway (no extra cache round trip)."""
     rows = book.networks
     if not ip or not rows:
