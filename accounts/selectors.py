@@ -9,6 +9,8 @@ import hmac
 from django.contrib.auth import get_user_model
 from django.db import connection
 
+from cms.core.db.rows import model_columns, rows_load
+
 from .models import ApiKey
 
 User = get_user_model()
@@ -32,18 +34,18 @@ def user_get_by_id(*, user_id) -> User | None:
         return None
     if not 0 < user_id < 2**63:
         return None
-    return next(iter(User.objects.raw(_user_by_id_sql(), [user_id])), None)
+    rows = rows_load(User, _user_by_id_sql(), [user_id])
+    return rows[0] if rows else None
 
 
 @functools.cache
 def _user_by_id_sql() -> str:
-    """One portable statement for every database, run through `Manager.raw()` (Django's documented raw-query API,
-    which converts values with the backend's converters as the ORM does). On this hot path (every signed-in
-    request) it skips the ORM's SQL compilation: `User.objects.get(pk=)` cost 0.35 ms of CPU against 0.1 ms here
-    (in process, PostgreSQL; bench/RESULTS.md, 2026-12-03). Identifiers come from model metadata, quoted."""
+    """One portable statement for every database, loaded by `cms.core.db.rows` (the backend's converters, as the
+    ORM). On this hot path (every signed-in request) it skips the ORM's SQL compilation: `User.objects.get(pk=)`
+    cost 0.35 ms of CPU against 0.1 ms here (in process, PostgreSQL; bench/RESULTS.md, 2026-12-03). Identifiers
+    come from model metadata, quoted."""
     meta, q = User._meta, connection.ops.quote_name
-    columns = ", ".join(q(f.column) for f in meta.concrete_fields)
-    return f"SELECT {columns} FROM {q(meta.db_table)} WHERE {q(meta.pk.column)} = %s"  # noqa: S608
+    return f"SELECT {model_columns(User)} FROM {q(meta.db_table)} WHERE {q(meta.pk.column)} = %s"  # noqa: S608
 
 
 def user_email_taken(*, email: str, exclude_user_id: int | None = None) -> bool:

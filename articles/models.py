@@ -69,6 +69,8 @@ class Image(TimeStampedModel):
 
 class ArticleQuerySet(models.QuerySet):
     def published(self):
+        """Public articles: the queryset form of `Article.is_public` (change both together; a test holds them
+        equal over every status)."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__isnull=False)
 
 

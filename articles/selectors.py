@@ -1,5 +1,6 @@
-"""Reads of the newsroom's content. Visibility is enforced here, once: every public read starts from
-`_public_articles()`, so REST, GraphQL, feeds and sitemaps agree on what the public may see.
+"""Reads of the newsroom's content. Visibility is enforced here: every public list starts from `_public_articles()`
+(`Article.objects.published()`) and the one-article read checks the same rule on the instance (`Article.is_public`),
+so REST, GraphQL, feeds and sitemaps agree on what the public may see.
 
 Selectors return querysets that already carry the `select_related`/`prefetch_related` the response shapes need
 (section, hero image, ordered authors, tags), so a list costs the same number of queries for 1 or 100 items.
@@ -17,9 +18,10 @@ from django.db import OperationalError, connection, connections, router, transac
 from django.db.models import F, Prefetch, QuerySet, Window
 from django.db.models.functions import RowNumber
 
+from cms.core.db.rows import model_columns, rows_load
 from cms.core.exceptions import ApplicationError, NotFound, ServiceUnavailable
 
-from .models import Article, ArticleAuthor, Author, Section, Tag
+from .models import Article, ArticleAuthor, Author, Image, Section, Tag
 from .search import ORDER_RELEVANCE, article_search, order_check, search_suggest  # noqa: F401 (the read API)
 
 
@@ -138,27 +140,52 @@ def article_list(
 
 def article_get(*, slug: str) -> Article:
     """A published article by slug, with its relations (the same attributes as `_with_relations` gives a list);
-    drafts, scheduled and archived articles do not exist for the public. The detail's snapshot rebuilds through
-    here after every content change, so it costs three statements of which the ORM compiles only the first:
-    `_byline_attach` and `_tags_attach` (docs/caching.md, "The snapshot's rebuild")."""
-    try:
-        article = _public_articles().select_related("section", "hero_image").get(slug=slug)
-    except Article.DoesNotExist:
-        raise NotFound("Article not found.") from None
+    drafts, scheduled and archived articles do not exist for the public (`Article.is_public`, the instance form of
+    `Article.objects.published()`). The detail's snapshot rebuilds through here whenever a reader opens an article
+    that is not in the cache (the archive's long tail, and every article after a publish), so it is written for
+    speed: at most five one-table statements, loaded by `cms.core.db.rows` (the article, its section, its hero
+    image, the byline, the tags), none of which the ORM compiles. The ORM's one-statement join cost four times the
+    CPU of the article's own statement (docs/caching.md, "The snapshot's rebuild")."""
+    article = _row_get(Article, "slug", slug)
+    if article is None or not article.is_public:
+        raise NotFound("Article not found.")
+    article.section = _row_get(Section, "id", article.section_id) if article.section_id else None
+    article.hero_image = _row_get(Image, "id", article.hero_image_id) if article.hero_image_id else None
     _byline_attach(article)
     _tags_attach(article)
     return article
 
 
 @functools.cache
+def _fetched(model) -> frozenset[str]:
+    """The fields a public read loads: all but the search vector (a tsvector of the whole text, only ever used
+    inside SQL: left deferred, as `_public_articles` defers it)."""
+    return frozenset(f.name for f in model._meta.concrete_fields if f.name != "search_vector")
+
+
+@functools.cache
+def _row_sql(model, field: str) -> str:
+    """One row of `model` by `field` (a unique column): portable SQL, identifiers from model metadata, quoted."""
+    q, meta = connection.ops.quote_name, model._meta
+    columns = model_columns(model, fields=_fetched(model))
+    return f"SELECT {columns} FROM {q(meta.db_table)} WHERE {q(meta.get_field(field).column)} = %s"  # noqa: S608
+
+
+def _row_get(model, field: str, value):
+    """The instance of `model` whose `field` is `value`, or None."""
+    rows = rows_load(model, _row_sql(model, field), [value], fields=_fetched(model))
+    return rows[0] if rows else None
+
+
+@functools.cache
 def _byline_sql() -> str:
-    """The authors of one article in byline order, each row an Author with its link's id and order: one portable
-    statement run through `Manager.raw()`, identifiers from model metadata, quoted."""
+    """The authors of one article in byline order, each row an Author followed by its link's id and order: one
+    portable statement, identifiers from model metadata, quoted."""
     q, author, link = connection.ops.quote_name, Author._meta, ArticleAuthor._meta
-    columns = ", ".join(f"a.{q(f.column)}" for f in author.concrete_fields)
+    columns = model_columns(Author, table="a")
     link_id, order, article_id, author_id = (q(link.get_field(f).column) for f in ("id", "order", "article", "author"))
     return (
-        f"SELECT {columns}, l.{link_id} AS byline_link_id, l.{order} AS byline_order "  # noqa: S608
+        f"SELECT {columns}, l.{link_id}, l.{order} "  # noqa: S608
         f"FROM {q(author.db_table)} a JOIN {q(link.db_table)} l ON l.{author_id} = a.{q(author.pk.column)} "
         f"WHERE l.{article_id} = %s ORDER BY l.{order}, l.{link_id}"
     )
@@ -167,28 +194,28 @@ def _byline_sql() -> str:
 def _byline_attach(article: Article) -> None:
     """`article.ordered_article_authors` (what `_byline_prefetch` gives a list) in one statement the ORM does not
     compile: a third of the ORM's cost for the same rows (in process, PostgreSQL; docs/caching.md)."""
+    authors = rows_load(Author, _byline_sql(), [article.pk], extra=("byline_link_id", "byline_order"))
     article.ordered_article_authors = [
         ArticleAuthor(id=author.byline_link_id, article_id=article.pk, author=author, order=author.byline_order)
-        for author in Author.objects.raw(_byline_sql(), [article.pk])
+        for author in authors
     ]
 
 
 @functools.cache
 def _tags_sql() -> str:
-    """The tags of one article in name order: one portable statement run through `Manager.raw()`."""
+    """The tags of one article in name order: one portable statement."""
     q, tag, through = connection.ops.quote_name, Tag._meta, Article.tags.through._meta
-    columns = ", ".join(f"t.{q(f.column)}" for f in tag.concrete_fields)
     article_id, tag_id = (q(through.get_field(f).column) for f in ("article", "tag"))
     name = q(tag.get_field("name").column)
     return (
-        f"SELECT {columns} FROM {q(tag.db_table)} t JOIN {q(through.db_table)} x "  # noqa: S608
+        f"SELECT {model_columns(Tag, table='t')} FROM {q(tag.db_table)} t JOIN {q(through.db_table)} x "  # noqa: S608
         f"ON x.{tag_id} = t.{q(tag.pk.column)} WHERE x.{article_id} = %s ORDER BY t.{name}"
     )
 
 
 def _tags_attach(article: Article) -> None:
     """`article.ordered_tags` (what `_with_relations` gives a list) in one statement the ORM does not compile."""
-    article.ordered_tags = list(Tag.objects.raw(_tags_sql(), [article.pk]))
+    article.ordered_tags = rows_load(Tag, _tags_sql(), [article.pk])
 
 
 def article_get_for_preview(*, slug: str, token: str) -> Article:

@@ -15,6 +15,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from cms.core.caching import generation_forget, generation_memo
+from cms.core.db.rows import model_columns, rows_load
 
 from .models import (
     Experiment,
@@ -50,16 +51,18 @@ def subscription_latest_get(*, user) -> Subscription | None:
 
 
 _ENTITLEMENT_FIELDS = ("status", "trial_end", "current_period_end", "past_due_since")
+_LATEST_FIELDS = frozenset(("id", *_ENTITLEMENT_FIELDS))
+_READER_FIELDS = frozenset(("id", *_ENTITLEMENT_FIELDS, "group"))
 
 
 @functools.cache
 def _latest_entitlement_sql() -> str:
     """The reader's most recent subscription, only the columns the rule reads: one portable statement for every
-    database, run through `Manager.raw()` (documented; values converted by the backend's converters as the ORM
-    does). Every signed-in request asks it; the equivalent queryset spent 0.35 ms of CPU compiling SQL against
+    database, loaded by `cms.core.db.rows` (values converted by the backend's converters as the ORM does). Every
+    signed-in request asks it; the equivalent queryset spent 0.35 ms of CPU compiling SQL against
     0.1 ms here (in process, PostgreSQL; bench/RESULTS.md, 2026-12-03). Identifiers from model metadata, quoted."""
     meta, q = Subscription._meta, connection.ops.quote_name
-    columns = ", ".join(q(meta.get_field(f).column) for f in ("id", *_ENTITLEMENT_FIELDS))
+    columns = model_columns(Subscription, fields=_LATEST_FIELDS)
     user, created, pk = (q(meta.get_field(f).column) for f in ("user", "created_at", "id"))
     return (
         f"SELECT {columns} FROM {q(meta.db_table)} WHERE {user} = %s "  # noqa: S608
@@ -73,7 +76,8 @@ def subscription_entitlement_get(*, user, now: datetime) -> Entitlement | None:
     `subscription` is then an unsaved instance holding those four fields."""
     if user is None or not getattr(user, "pk", None):
         return None
-    subscription = next(iter(Subscription.objects.raw(_latest_entitlement_sql(), [user.pk])), None)
+    rows = rows_load(Subscription, _latest_entitlement_sql(), [user.pk], fields=_LATEST_FIELDS)
+    subscription = rows[0] if rows else None
     return subscription_entitlement(subscription=subscription, now=now)
 
 
@@ -92,16 +96,15 @@ def _reader_entitlements_sql() -> str:
     the groups they are a member of, in one portable statement (SQLite and PostgreSQL). Identifiers from model
     metadata, quoted; the statuses are our own constants."""
     meta, q = Subscription._meta, connection.ops.quote_name
-    col = {f: q(meta.get_field(f).column) for f in ("id", *_ENTITLEMENT_FIELDS, "group", "user", "created_at")}
-    names = ("id", *_ENTITLEMENT_FIELDS, "group")
+    col = {f: q(meta.get_field(f).column) for f in ("id", "status", "group", "user", "created_at")}
     member = GroupMembership._meta
     m_group, m_user = (q(member.get_field(f).column) for f in ("group", "user"))
     live = ", ".join(f"'{status}'" for status in Subscription.LIVE_STATUSES)
-    table = q(meta.db_table)
+    table, personal = q(meta.db_table), model_columns(Subscription, fields=_READER_FIELDS)
     return (
-        f"SELECT * FROM (SELECT {', '.join(col[f] for f in names)} FROM {table} WHERE {col['user']} = %s "  # noqa: S608
+        f"SELECT * FROM (SELECT {personal} FROM {table} WHERE {col['user']} = %s "  # noqa: S608
         f"ORDER BY {col['created_at']} DESC, {col['id']} DESC LIMIT 1) AS personal "
-        f"UNION ALL SELECT {', '.join('s.' + col[f] for f in names)} FROM {table} s "
+        f"UNION ALL SELECT {model_columns(Subscription, table='s', fields=_READER_FIELDS)} FROM {table} s "
         f"INNER JOIN {q(member.db_table)} m ON m.{m_group} = s.{col['group']} "
         f"WHERE m.{m_user} = %s AND s.{col['status']} IN ({live})"
     )
@@ -113,7 +116,7 @@ def reader_entitlements_get(*, user, now: datetime) -> ReaderEntitlements:
     if user is None or not getattr(user, "pk", None):
         return ReaderEntitlements(None, None)
     personal, group_id = None, None
-    for row in Subscription.objects.raw(_reader_entitlements_sql(), [user.pk, user.pk]):
+    for row in rows_load(Subscription, _reader_entitlements_sql(), [user.pk, user.pk], fields=_READER_FIELDS):
         if row.group_id is None:
             personal = subscription_entitlement(subscription=row, now=now)
         elif group_id is None and subscription_entitlement(subscription=row, now=now) is not None:
