@@ -300,11 +300,11 @@ def test_query_count_is_constant_for_a_page_of_threads(api_client, subscriber, a
 def test_query_count_is_pinned(api_client, subscriber, article, seed_threads, django_assert_max_num_queries):
     client = _as(api_client, subscriber)
     seed_threads(article, 20)
-    # cold: the article's detail snapshot (article, its section, byline, tags; then shared with the article
-    # detail), subscription entitlement, "any pending comment of mine?", top-level page, replies; the same on every
-    # database. The paywall's authorship rung reads the snapshot's byline. The second request finds the snapshot and
-    # the public page in the cache: entitlement and pending check only.
-    with django_assert_max_num_queries(8):
+    # cold: the article's detail snapshot (article with section and hero image, byline, tags; then shared with the
+    # article detail), subscription entitlement, "any pending comment of mine?", top-level page, replies; the same on
+    # every database. The paywall's authorship rung reads the snapshot's byline. The second request finds the
+    # snapshot and the public page in the cache: entitlement and pending check only.
+    with django_assert_max_num_queries(7):
         response = client.get(_list_url(article), {"page_size": 20})
     assert len(response.json()["results"]) == 20
     with django_assert_max_num_queries(2):

@@ -8,9 +8,9 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
-from articles.models import Article, Author, Image
+from articles.models import Article, Author, Image, Section
 from cms.core.db.rows import model_columns, rows_load
-from tests.articles.factories import ArticleFactory, AuthorFactory
+from tests.articles.factories import ArticleFactory, AuthorFactory, SectionFactory
 from tests.articles.graphql.test_queries import _image
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +59,29 @@ def test_fields_not_selected_stay_deferred_and_extra_columns_are_attributes():
         "title",
         "published_at",
     }
+
+
+def test_joined_models_are_set_through_their_relation_or_none():
+    with_all = ArticleFactory(section=SectionFactory(name="Coalition SOF"), hero_image=_image())
+    bare = ArticleFactory(section=None)
+    q = connection.ops.quote_name
+    sql = (
+        f"SELECT {model_columns(Article, table='a')}, {model_columns(Section, table='s')}, "  # noqa: S608
+        f"{model_columns(Image, table='i')}, 7 FROM {q(Article._meta.db_table)} a "
+        f"LEFT JOIN {q(Section._meta.db_table)} s ON s.id = a.section_id "
+        f"LEFT JOIN {q(Image._meta.db_table)} i ON i.id = a.hero_image_id WHERE a.id IN (%s, %s) ORDER BY a.id"
+    )
+
+    full, empty = rows_load(
+        Article, sql, [with_all.pk, bare.pk], joined=(("section", Section), ("hero_image", Image)), extra=("seven",)
+    )
+
+    orm = Article.objects.select_related("section", "hero_image").get(pk=with_all.pk)
+    assert _values(full) == _values(orm) and full.seven == 7
+    assert _values(full.section) == _values(orm.section) and full.section.name == "Coalition SOF"
+    assert _values(full.hero_image) == _values(orm.hero_image)
+    assert full.hero_image.renditions[0]["format"] == "webp"
+    assert empty.section is None and empty.hero_image is None and empty.seven == 7
 
 
 def test_no_row_is_an_empty_list():

@@ -46,27 +46,48 @@ def _plan(model: type[Model], fields: Fields, alias: str) -> tuple[list[str], li
     return [f.attname for f in fields], plan
 
 
+def _instance(model: type[Model], fields: Fields, alias: str, connection, values: Sequence):
+    names, plan = _plan(model, fields, alias)
+    values = list(values)
+    for index, (column, converters) in enumerate(plan):
+        for converter in converters:
+            values[index] = converter(values[index], column, connection)
+    return model.from_db(alias, names, values)
+
+
 def rows_load(
-    model: type[Model], sql: str, params: Sequence, *, fields: Fields = None, extra: Sequence[str] = ()
+    model: type[Model],
+    sql: str,
+    params: Sequence,
+    *,
+    fields: Fields = None,
+    joined: Sequence[tuple[str, type[Model]]] = (),
+    extra: Sequence[str] = (),
 ) -> list:
     """The instances of `model` that `sql` returns, in its order. Its select list is `model_columns(model,
-    fields=fields)`, followed by one column per name in `extra`, set on each instance as an attribute of that name
-    (as the database gives it). Read from the database the router gives reads of `model` (a replica when one is
-    configured), as the ORM would."""
+    fields=fields)`; then, for each (name, related model) in `joined`, `model_columns(related model)` (a LEFT JOIN's
+    columns: the related instance, or None when its primary key is NULL, is set through the forward relation
+    `name`, as `select_related` would); then one column per name in `extra`, set on each instance as an attribute
+    of that name (as the database gives it). Read from the database the router gives reads of `model` (a replica
+    when one is configured), as the ORM would."""
     alias = router.db_for_read(model)
     connection = connections[alias]
-    names, plan = _plan(model, fields, alias)
-    width = len(plan)
+    width = len(_plan(model, fields, alias)[1])
+    spans = []
+    for name, related in joined:
+        count = len(_plan(related, None, alias)[1])
+        spans.append((name, related, width, width + count))
+        width += count
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     instances = []
     for row in rows:
-        values = list(row[:width])
-        for index, (column, converters) in enumerate(plan):
-            for converter in converters:
-                values[index] = converter(values[index], column, connection)
-        instance = model.from_db(alias, names, values)
+        instance = _instance(model, fields, alias, connection, row[: spans[0][2] if spans else width])
+        for name, related, start, end in spans:
+            pk_index = start + related._meta.concrete_fields.index(related._meta.pk)
+            value = None if row[pk_index] is None else _instance(related, None, alias, connection, row[start:end])
+            setattr(instance, name, value)
         for name, value in zip(extra, row[width:], strict=True):
             setattr(instance, name, value)
         instances.append(instance)
