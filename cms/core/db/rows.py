@@ -35,7 +35,10 @@ def model_columns(model: type[Model], *, table: str = "", fields: Fields = None)
 
 @functools.cache
 def _plan(model: type[Model], fields: Fields, alias: str) -> tuple[list[str], list[tuple]]:
-    """(the attnames loaded, per column (expression, converters)): what the ORM's compiler would work out."""
+    """(the attnames loaded, per column (expression, converters)): what the ORM's compiler would work out. Kept per
+    process and shared by threads: the backend's converters are methods of the first thread's connection
+    operations, and they read only settings through it (the time zone), never its database session; each call
+    passes the calling thread's own connection."""
     connection = connections[alias]
     fields = _selected(model, fields)
     plan = []
