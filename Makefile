@@ -10,6 +10,8 @@ LOCKS := requirements.lock requirements-dev.lock
 STAMP := $(VENV)/.installed-$(shell cat $(LOCKS) | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist workers for `make test` (one per CPU; PYTEST_WORKERS=0 runs in this process, e.g. for a debugger)
+PYTEST_WORKERS ?= auto
 # the absolute links seed_demo prints and the API sends (images, feeds) follow the address `make run` serves on
 PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url \
@@ -35,7 +37,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m tests.throwaway_services -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m tests.throwaway_services -- $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

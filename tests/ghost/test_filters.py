@@ -102,8 +102,17 @@ ALL = ["alpha", "beta", "delta", "gamma"]
         ("published_at:<now", ALL),
         ("published_at:>now-90m", []),
         ("published_at:>now-10000s", ["delta"]),
-        (f"published_at:>'{(NOW - timedelta(days=5)).strftime('%Y-%m-%d %H:%M:%S')}'", ["alpha", "delta"]),
-        (f"published_at:<'{(NOW - timedelta(days=20)).date().isoformat()}'", ["gamma"]),
+        # stable ids (not the timestamps), so that every pytest-xdist worker collects the same tests
+        pytest.param(
+            f"published_at:>'{(NOW - timedelta(days=5)).strftime('%Y-%m-%d %H:%M:%S')}'",
+            ["alpha", "delta"],
+            id="published_at:>'five days ago'",
+        ),
+        pytest.param(
+            f"published_at:<'{(NOW - timedelta(days=20)).date().isoformat()}'",
+            ["gamma"],
+            id="published_at:<'20 days ago'",
+        ),
         ("published_at:null", []),
         ("published_at:-null", ALL),
         ("created_at:>now-1h", ALL),
