@@ -72,16 +72,35 @@ def funnel_event_record(
     touch: Touch | None = None,
     attribute: bool = False,
     arm=_LOOK_UP,
-    buffered: bool = False,
     gift_link_id: int | None = None,
 ) -> FunnelEvent:
-    """Append one funnel event. `attribute=True` (conversions) takes the article and touch of the last paywall
-    seen (see `funnel_last_touch`) instead of `article_id` / `touch`. `arm`: (experiment slug, arm name) or None;
-    by default the reader's arm now (`experiment_arm_for`). `buffered=True` (the detail path): written in a batch
-    later (`funnel_buffer`); otherwise one INSERT now, in the caller's transaction."""
+    """Append one funnel event now, in the caller's transaction (one INSERT). `attribute=True` (conversions) takes
+    the article and touch of the last paywall seen (see `funnel_last_touch`) instead of `article_id` / `touch`.
+    `arm`: (experiment slug, arm name) or None; by default the reader's arm now (`experiment_arm_for`)."""
     now = now or timezone.now()
-    if arm is _LOOK_UP:
-        arm = experiment_arm_for(reader_key=reader_key, now=now)
+    values = _event_values(
+        kind=kind,
+        reader_key=reader_key,
+        reader_kind=reader_kind,
+        now=now,
+        article_id=article_id,
+        code=code,
+        touch=touch,
+        arm=experiment_arm_for(reader_key=reader_key, now=now) if arm is _LOOK_UP else arm,
+        gift_link_id=gift_link_id,
+    )
+    if attribute:
+        values.update({"article_id": None, "gift_link_id": None, **{name: "" for name in _TOUCH_FIELDS}})
+        values.update(funnel_last_touch(reader_key=reader_key, now=now))
+    event = FunnelEvent(**values)
+    event.save(force_insert=True)
+    return event
+
+
+def _event_values(
+    *, kind, reader_key, reader_kind, now, article_id, code, touch, arm, gift_link_id
+) -> dict[str, object]:
+    """One event's field values, by attribute name (what `FunnelEvent(**values)` and the buffer's INSERT take)."""
     values = {
         "kind": kind,
         "day": timezone.localdate(now),
@@ -97,21 +116,14 @@ def funnel_event_record(
     }
     if gift_link_id is not None:
         values["utm_source"] = GIFT_SOURCE
-    if attribute:
-        values.update({"article_id": None, "gift_link_id": None, **{name: "" for name in _TOUCH_FIELDS}})
-        values.update(funnel_last_touch(reader_key=reader_key, now=now))
-    event = FunnelEvent(**values)
-    if buffered:
-        funnel_buffer_add(event)
-    else:
-        event.save(force_insert=True)
-    return event
+    return values
 
 
-def funnel_detail_record(*, reader: Reader, article, decision, now: datetime | None = None) -> FunnelEvent | None:
+def funnel_detail_record(*, reader: Reader, article, decision, now: datetime | None = None) -> dict | None:
     """The detail read's event, if any: a counted read, a gift link opened (source "gift", with the link), or a
     paywall shown (with its code). Nothing for a reader without an id, for a read granted without the meter (free,
-    subscriber, staff...) or already counted."""
+    subscriber, staff...) or already counted. Buffered (`funnel_buffer`): written in a batch later, as field values,
+    not a model instance (the counted read is the hottest request; see the buffer's docstring). Returns the values."""
     if reader.user is None and not reader.anon_id:
         return None
     gift_link_id = getattr(decision, "gift_link_id", None)
@@ -123,9 +135,13 @@ def funnel_detail_record(*, reader: Reader, article, decision, now: datetime | N
         kind, code = Kind.PAYWALL, _paywall_code(decision)
     else:
         return None
+    now = now or timezone.now()
     policy = getattr(decision, "policy", _LOOK_UP)  # the arm that decided, once the policy lane sets it
-    arm = _LOOK_UP if policy is _LOOK_UP else (policy and (policy["experiment"], policy["arm"]))
-    return funnel_event_record(
+    if policy is _LOOK_UP:
+        arm = experiment_arm_for(reader_key=reader.key, now=now)
+    else:
+        arm = policy and (policy["experiment"], policy["arm"])
+    values = _event_values(
         kind=kind,
         reader_key=reader.key,
         reader_kind=decision.reader_kind,
@@ -134,9 +150,10 @@ def funnel_detail_record(*, reader: Reader, article, decision, now: datetime | N
         code=code,
         touch=reader.touch,
         arm=arm,
-        buffered=True,
         gift_link_id=gift_link_id,
     )
+    funnel_buffer_add(values)
+    return values
 
 
 def _paywall_code(decision) -> str:

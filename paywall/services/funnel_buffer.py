@@ -3,6 +3,10 @@ batches, so that recording costs the hottest request next to nothing: the warm c
 round trip (the meter) and two Redis round trips (docs/caching.md); a write of up to ANALYTICS_BUFFER_SIZE events is
 one INSERT.
 
+The buffer holds each event's field values (`funnel.funnel_detail_record`), not a `FunnelEvent`: a model instance per
+read and `bulk_create`'s per-object work cost 110-125 µs per event against 43 µs for these values and one multi-row
+INSERT (in process, recording and writing included; bench/RESULTS.md, "fifth session").
+
 A batch is written when the buffer holds ANALYTICS_BUFFER_SIZE events, when its oldest event is older than
 ANALYTICS_BUFFER_SECONDS (checked when a request ends, and by a timer thread for a process that falls idle), before
 a conversion is attributed (`funnel_buffer_flush`), and when the process exits. What it costs: a process killed
@@ -20,7 +24,8 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connections, router, transaction
+from django.db.models import CharField, ForeignKey
 
 from ..models import FunnelEvent
 
@@ -30,12 +35,12 @@ logger = logging.getLogger(__name__)
 class _Buffer:
     def __init__(self):
         self.lock = threading.Lock()
-        self.events: list[FunnelEvent] = []
+        self.events: list[dict] = []
         self.oldest = 0.0
         self.pid = os.getpid()
         self.timer: threading.Timer | None = None
 
-    def take(self) -> list[FunnelEvent]:
+    def take(self) -> list[dict]:
         """The buffered events, leaving the buffer empty. Call with the lock held."""
         if self.pid != os.getpid():  # a forked child starts empty (its parent writes its own)
             self.pid, self.events, self.timer = os.getpid(), [], None
@@ -46,19 +51,50 @@ class _Buffer:
 _buffer = _Buffer()
 
 
-def _write(batch: list[FunnelEvent]) -> int:
+def _write(batch: list[dict]) -> int:
     if not batch:
         return 0
     try:
-        FunnelEvent.objects.bulk_create(batch)
+        _insert(batch)
     except DatabaseError:
         logger.exception("funnel: %d buffered events could not be written", len(batch))
         return 0
     return len(batch)
 
 
-def funnel_buffer_add(event: FunnelEvent) -> None:
-    """Buffer one event; write the batch when it is full (in this thread)."""
+def _insert(batch: list[dict]) -> None:
+    """INSERT the events' values, a multi-row statement per the backend's batch size, all or none."""
+    alias = router.db_for_write(FunnelEvent)
+    connection = connections[alias]
+    fields = [field for field in FunnelEvent._meta.concrete_fields if not field.primary_key]
+    # the text and id columns take the str / int / None the record holds as they are; the day and the timestamp go
+    # through the field's own preparation (SQLite stores a naive UTC text, PostgreSQL takes the aware datetime)
+    prepare = [_prepare(field, connection) for field in fields]
+    table = connection.ops.quote_name(FunnelEvent._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    size = max(1, connection.ops.bulk_batch_size(fields, batch))
+    with transaction.atomic(using=alias, savepoint=False), connection.cursor() as cursor:
+        for start in range(0, len(batch), size):
+            chunk = batch[start : start + size]
+            params = [
+                values[field.attname] if how is None else how(values[field.attname])
+                for values in chunk
+                for field, how in zip(fields, prepare, strict=True)
+            ]
+            # identifiers from the model's metadata, every value a parameter
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(chunk))}", params)  # noqa: S608
+
+
+def _prepare(field, connection):
+    if isinstance(field, (CharField, ForeignKey)):
+        return None
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def funnel_buffer_add(event: dict) -> None:
+    """Buffer one event's field values (by attribute name, every field but the id); write the batch when it is full
+    (in this thread)."""
     seconds = settings.ANALYTICS_BUFFER_SECONDS
     with _buffer.lock:
         if _buffer.pid != os.getpid():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -12,9 +13,9 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.tokens import email_verify_token_make
 from paywall.models import Experiment, ExperimentArm, ExperimentAssignment, FunnelDaily, FunnelEvent, MeterPolicy
-from paywall.readers import reader_token_issue
+from paywall.readers import Reader, Touch, reader_token_issue
 from paywall.services import subscription_cancel, subscription_expire, subscription_trial_start
-from paywall.services.funnel import funnel_event_record, funnel_rollup
+from paywall.services.funnel import funnel_detail_record, funnel_event_record, funnel_rollup
 from paywall.services.funnel_buffer import funnel_buffer_flush
 from paywall.tasks import funnel_rollup_task
 from tests.accounts.helpers import PASSWORD
@@ -248,6 +249,28 @@ def test_detail_events_are_buffered_and_written_in_one_batch(api_client, setting
         api_client.get(f"/api/v1/articles/{articles[2].slug}/", **headers)
     inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "paywall_funnelevent"')]
     assert len(inserts) == 1 and FunnelEvent.objects.count() == 3  # the third filled the batch: one INSERT
+
+
+def test_a_buffered_batch_larger_than_one_statement_is_written_whole_with_every_value_as_recorded(settings):
+    # given more events than one INSERT may carry on SQLite (999 parameters), each with its own time and touch
+    settings.ANALYTICS_BUFFER_SIZE = 10_000
+    settings.TIME_ZONE = "America/New_York"  # 02:30 UTC is the day before in New York
+    late = timezone.now().replace(hour=2, minute=30, second=0, microsecond=123456)
+    reader = Reader(anon_id="a" * 32, touch=Touch(utm_source="newsletter", referrer_host="t.co"))
+    decision = SimpleNamespace(counted=True, granted=True, reader_kind="anonymous", policy=None)
+    recorded = [
+        funnel_detail_record(
+            reader=reader, article=SimpleNamespace(pk=n), decision=decision, now=late + timedelta(seconds=n)
+        )
+        for n in range(1, 251)
+    ]
+    # when the buffer is written: every event, each field as the recording built it
+    assert funnel_buffer_flush() == 250
+    written = list(FunnelEvent.objects.order_by("article_id").values(*recorded[0]))
+    assert written == recorded
+    assert (
+        written[0]["day"] == late.astimezone(timezone.get_current_timezone()).date() == late.date() - timedelta(days=1)
+    )
 
 
 def test_events_arriving_after_a_merge_are_rewritten_by_the_rollup(api_client, reader):
